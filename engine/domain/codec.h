@@ -1,0 +1,38 @@
+// engine/domain/codec.h
+// JSON for the domain's data: the one encoding used for storage, publication and the
+// API. Encoders never fail; decoders validate types, enums and UTF-8 and report the
+// offending field. Round trip: decode(encode(x)) == x for events and tickets.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "domain/event.h"
+#include "domain/result.h"
+
+namespace doorstep::codec {
+
+namespace json = boost::json;
+
+json::object encode(const appeal& a);
+json::object encode(const sla_clock& c);
+json::object encode(const event& e);
+json::object encode(const ticket& t);
+
+result<appeal> decode_appeal(const json::value& v);
+result<sla_clock> decode_clock(const json::value& v);
+result<event> decode_event(const json::value& v);
+result<ticket> decode_ticket(const json::value& v);
+
+// Decodes the body of a command from its wire form: {"command": "<name>", ...fields}.
+// For submit, the appeal fields sit at the top level (as in POST /api/v1/appeals).
+// `name` overrides the "command" member when non-empty (HTTP passes the action here).
+result<command_body> decode_command_body(const json::object& o, std::string_view name = {});
+
+// Parses text into JSON, reporting malformed input and invalid UTF-8.
+result<json::value> parse(std::string_view text);
+
+std::string to_text(const json::value& v);
+
+}  // namespace doorstep::codec

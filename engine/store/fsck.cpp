@@ -1,0 +1,120 @@
+#include "store/fsck.h"
+
+#include <map>
+#include <set>
+
+#include "domain/codec.h"
+#include "domain/decide.h"
+
+namespace doorstep::store {
+namespace {
+
+class checker {
+ public:
+  checker(const store& s, const std::function<std::string(const ticket&)>& dup_scope, std::size_t max)
+      : s_(s), dup_scope_(dup_scope), max_(max) {}
+
+  fsck_report run() {
+    for (unsigned p = 0; p < s_.partitions(); ++p) check_partition(p);
+    return std::move(report_);
+  }
+
+ private:
+  void problem(std::string what) {
+    if (report_.problems.size() < max_) report_.problems.push_back(std::move(what));
+  }
+
+  void check_partition(unsigned p) {
+    std::map<std::string, std::string> expected;  // index key -> value
+    std::set<std::string> ticket_ids;
+    s_.scan(family_prefix(p, kSnapshot), [&](std::string_view key, std::string_view value) {
+      const std::string id(key.substr(family_prefix(p, kSnapshot).size()));
+      ticket_ids.insert(id);
+      check_ticket(p, id, value, expected);
+      return true;
+    });
+    check_orphan_events(p, ticket_ids);
+    check_indexes(p, expected);
+    s_.scan(family_prefix(p, kSource), [&](std::string_view key, std::string_view value) {
+      if (!ticket_ids.count(std::string(value))) {
+        problem("source key " + std::string(key) + " points to missing ticket " + std::string(value));
+      }
+      return true;
+    });
+  }
+
+  void check_ticket(unsigned p, const std::string& id, std::string_view value,
+                    std::map<std::string, std::string>& expected) {
+    ++report_.tickets;
+    auto parsed = codec::parse(value);
+    auto snap = parsed ? codec::decode_ticket(*parsed) : result<ticket>(parsed.err());
+    if (!snap) {
+      problem("snapshot " + id + " does not decode: " + snap.err().message);
+      return;
+    }
+    if (partition_of_ticket(id) != p) problem("ticket " + id + " is stored in partition " + std::to_string(p));
+    auto log = s_.load_events(id);
+    if (!log) {
+      problem("event log of " + id + " does not decode: " + log.err().message);
+      return;
+    }
+    report_.events += log->size();
+    for (std::size_t i = 0; i < log->size(); ++i) {
+      if ((*log)[i].seq != i + 1 || (*log)[i].ticket_id != id) {
+        problem("event log of " + id + " has a gap or a foreign event at position " + std::to_string(i + 1));
+        return;
+      }
+    }
+    const ticket folded = fold(*log);
+    if (!(folded == *snap)) {
+      problem("snapshot of " + id + " (version " + std::to_string(snap->version) +
+              ") differs from the fold of its " + std::to_string(log->size()) + " events");
+    }
+    for (auto& e : index_entries(p, *snap, dup_scope_(*snap))) expected.emplace(std::move(e.key), std::move(e.value));
+  }
+
+  void check_orphan_events(unsigned p, const std::set<std::string>& ticket_ids) {
+    const auto prefix = family_prefix(p, kEvent);
+    std::string last;
+    s_.scan(prefix, [&](std::string_view key, std::string_view) {
+      auto rest = key.substr(prefix.size());
+      const std::string id(rest.substr(0, rest.find('|')));
+      if (id != last && !ticket_ids.count(id)) problem("events of " + id + " have no snapshot");
+      last = id;
+      return true;
+    });
+  }
+
+  void check_indexes(unsigned p, const std::map<std::string, std::string>& expected) {
+    std::map<std::string, std::string> actual;
+    for (char family : {kTimer, kWorklist, kDuplicate}) {
+      s_.scan(family_prefix(p, family), [&](std::string_view key, std::string_view value) {
+        actual.emplace(std::string(key), std::string(value));
+        return true;
+      });
+    }
+    report_.index_entries += actual.size();
+    for (const auto& [key, value] : expected) {
+      auto it = actual.find(key);
+      if (it == actual.end()) problem("missing index entry " + key);
+      else if (it->second != value) problem("index entry " + key + " holds '" + it->second + "', expected '" + value + "'");
+    }
+    for (const auto& [key, value] : actual) {
+      if (!expected.count(key)) problem("stray index entry " + key);
+    }
+  }
+
+  const store& s_;
+  const std::function<std::string(const ticket&)>& dup_scope_;
+  std::size_t max_;
+  fsck_report report_;
+};
+
+}  // namespace
+
+fsck_report fsck(const store& s, const std::function<std::string(const ticket&)>& dup_scope,
+                 std::size_t max_problems) {
+  return checker(s, dup_scope, max_problems).run();
+}
+
+}  // namespace doorstep::store

@@ -1,0 +1,65 @@
+// engine/store/keys.h
+// The RocksDB key layout. Every key starts with its partition ("p007|") so a
+// partition can be scanned, moved, restored or dropped on its own. Numbers are
+// zero-padded so lexical order is numeric order.
+//
+//   p007|s|<ticket>                               snapshot (ticket JSON)
+//   p007|e|<ticket>|<seq:10>                      event (event JSON), append-only
+//   p007|t|<due ms:13>|<ticket>|<clock>|<kind>|<n> pending timer (deadline index)
+//   p007|x|<status>|<level>|<unit>|<ticket>       worklist index (open and closed)
+//   p007|d|<category>|<scope node>|<ticket>       open-duplicate index; value: created ms
+//   p007|k|<source id>                            idempotency: value ticket id
+//   p007|o|<outbox seq:16>                        outbox: event JSON awaiting publication
+//   p007|m|<name>                                 partition metadata (counters)
+//   meta|<name>                                   store metadata (partition count, format)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/ticket.h"
+
+namespace doorstep::store {
+
+std::string partition_prefix(unsigned partition);
+std::string snapshot_key(unsigned partition, std::string_view ticket_id);
+std::string event_key(unsigned partition, std::string_view ticket_id, std::uint64_t seq);
+std::string event_prefix(unsigned partition, std::string_view ticket_id);
+std::string timer_key(unsigned partition, std::string_view ticket_id, const pending_timer& t);
+std::string source_key(unsigned partition, std::string_view source_id);
+std::string outbox_key(unsigned partition, std::uint64_t seq);
+std::string meta_key(unsigned partition, std::string_view name);
+std::string duplicate_prefix(unsigned partition, std::string_view category, std::string_view scope);
+
+// The family of a key within its partition: 's', 'e', 't', 'x', 'd', 'k', 'o', 'm'.
+inline constexpr char kSnapshot = 's', kEvent = 'e', kTimer = 't', kWorklist = 'x', kDuplicate = 'd',
+                      kSource = 'k', kOutbox = 'o', kMeta = 'm';
+std::string family_prefix(unsigned partition, char family);
+
+// A decoded timer key.
+struct timer_entry {
+  unsigned partition = 0;
+  std::string ticket_id;
+  pending_timer timer;
+};
+std::optional<timer_entry> parse_timer_key(std::string_view key);
+
+// Index entries (key -> value) a ticket snapshot implies: its pending timers, its
+// worklist entry and, while open, its duplicate entry under `dup_scope`.
+struct index_entry {
+  std::string key;
+  std::string value;
+  bool operator==(const index_entry&) const = default;
+  auto operator<=>(const index_entry&) const = default;
+};
+std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std::string_view dup_scope);
+
+// Ticket ids: "T20260214-007-000123": local creation date, partition, per-partition
+// sequence. Human-readable, sortable by day, and routable to their partition.
+std::string make_ticket_id(instant created, unsigned partition, std::uint64_t seq);
+std::optional<unsigned> partition_of_ticket(std::string_view ticket_id);
+
+}  // namespace doorstep::store

@@ -1,0 +1,222 @@
+#include "store/store.h"
+
+#include <rocksdb/utilities/checkpoint.h>
+
+#include <algorithm>
+#include <iterator>
+
+#include "domain/codec.h"
+
+namespace doorstep::store {
+namespace {
+
+error storage_error(const rocksdb::Status& s, std::string_view what) {
+  return make_error("storage", std::string(what) + ": " + s.ToString());
+}
+
+result<ticket> decode_snapshot(std::string_view value) {
+  auto v = codec::parse(value);
+  if (!v) return v.err();
+  return codec::decode_ticket(*v);
+}
+
+std::string encode_text(const codec::json::object& o) { return codec::json::serialize(o); }
+
+bool has_prefix(std::string_view key, std::string_view prefix) {
+  return key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------- batch
+
+batch::batch(store& s, unsigned partition) : store_(s), partition_(partition), wb_(rocksdb::BytewiseComparator(), 0, true) {}
+
+std::optional<std::string> batch::get(const std::string& key) {
+  std::string value;
+  auto s = wb_.GetFromBatchAndDB(store_.db(), rocksdb::ReadOptions(), key, &value);
+  if (s.ok()) return value;
+  return std::nullopt;
+}
+
+result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
+  auto value = get(snapshot_key(partition_, ticket_id));
+  if (!value) return std::optional<ticket>{};
+  auto t = decode_snapshot(*value);
+  if (!t) return t.err();
+  return std::optional<ticket>{std::move(*t)};
+}
+
+void batch::scan(const std::string& prefix,
+                 const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> base(store_.db()->NewIterator(ro));
+  std::unique_ptr<rocksdb::Iterator> it(wb_.NewIteratorWithBase(base.release()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
+    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+}
+
+std::uint64_t batch::next_counter(const std::string& name) {
+  const auto key = meta_key(partition_, name);
+  std::uint64_t v = 0;
+  if (auto cur = get(key)) v = std::stoull(*cur);
+  ++v;
+  wb_.Put(key, std::to_string(v));
+  return v;
+}
+
+void batch::stage(const ticket& before, const ticket& after, const std::vector<event>& events,
+                  std::string_view dup_scope_before, std::string_view dup_scope_after,
+                  const std::string& source_id) {
+  for (const auto& e : events) {
+    const auto text = encode_text(codec::encode(e));
+    wb_.Put(event_key(partition_, e.ticket_id, e.seq), text);
+    if (!outbox_seq_) {
+      outbox_seq_ = 0;
+      if (auto cur = get(meta_key(partition_, "outbox_seq"))) outbox_seq_ = std::stoull(*cur);
+    }
+    wb_.Put(outbox_key(partition_, ++*outbox_seq_), text);
+  }
+  if (outbox_seq_) wb_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
+  wb_.Put(snapshot_key(partition_, after.id), encode_text(codec::encode(after)));
+
+  const auto old_entries = index_entries(partition_, before, dup_scope_before);
+  const auto new_entries = index_entries(partition_, after, dup_scope_after);
+  std::vector<index_entry> removed;
+  std::set_difference(old_entries.begin(), old_entries.end(), new_entries.begin(), new_entries.end(),
+                      std::back_inserter(removed));
+  for (const auto& e : removed) wb_.Delete(e.key);
+  for (const auto& e : new_entries) {
+    if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) wb_.Put(e.key, e.value);
+  }
+  if (!source_id.empty()) wb_.Put(source_key(partition_, source_id), after.id);
+  ++commands_;
+}
+
+// ---------------------------------------------------------------------------------- store
+
+result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, const options& opts) {
+  rocksdb::Options ro;
+  ro.create_if_missing = opts.create_if_missing;
+  ro.IncreaseParallelism(2);
+  ro.compression = rocksdb::kLZ4Compression;
+  ro.enable_pipelined_write = true;
+  rocksdb::DB* raw = nullptr;
+  std::error_code ec;
+  if (opts.create_if_missing && !opts.read_only) std::filesystem::create_directories(dir, ec);
+  auto s = opts.read_only ? rocksdb::DB::OpenForReadOnly(ro, dir.string(), &raw)
+                          : rocksdb::DB::Open(ro, dir.string(), &raw);
+  if (!s.ok()) return make_error("store_open", "cannot open store at " + dir.string() + ": " + s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  std::string stored;
+  s = db->Get(rocksdb::ReadOptions(), "meta|partitions", &stored);
+  if (s.ok()) {
+    if (std::stoul(stored) != opts.partitions) {
+      return make_error("store_partitions", "the store at " + dir.string() + " was created with " + stored +
+                                                " partitions, the config asks for " +
+                                                std::to_string(opts.partitions));
+    }
+  } else if (s.IsNotFound()) {
+    if (opts.read_only) return make_error("store_open", "the store at " + dir.string() + " is empty");
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Put(wo, "meta|partitions", std::to_string(opts.partitions));
+    if (!s.ok()) return storage_error(s, "cannot initialise store");
+  } else {
+    return storage_error(s, "cannot read store metadata");
+  }
+  return std::unique_ptr<store>(new store(std::move(db), opts));
+}
+
+store::~store() {
+  if (db_) {
+    auto s = db_->Close();
+    (void)s;  // nothing useful to do on close failure during teardown
+  }
+}
+
+status_result store::commit(batch& b) {
+  rocksdb::WriteOptions wo;
+  wo.sync = opts_.sync;
+  auto s = db_->Write(wo, b.wb_.GetWriteBatch());
+  if (!s.ok()) return storage_error(s, "commit failed");
+  return ok_v;
+}
+
+std::optional<std::string> store::get(const std::string& key) const {
+  std::string value;
+  if (db_->Get(rocksdb::ReadOptions(), key, &value).ok()) return value;
+  return std::nullopt;
+}
+
+void store::scan(const std::string& prefix,
+                 const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
+    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+}
+
+result<std::optional<ticket>> store::load_ticket(const std::string& ticket_id) const {
+  auto p = partition_of_ticket(ticket_id);
+  if (!p || *p >= opts_.partitions) return std::optional<ticket>{};
+  auto value = get(snapshot_key(*p, ticket_id));
+  if (!value) return std::optional<ticket>{};
+  auto t = decode_snapshot(*value);
+  if (!t) return t.err();
+  return std::optional<ticket>{std::move(*t)};
+}
+
+result<std::vector<event>> store::load_events(const std::string& ticket_id) const {
+  std::vector<event> out;
+  auto p = partition_of_ticket(ticket_id);
+  if (!p || *p >= opts_.partitions) return out;
+  std::optional<error> failure;
+  scan(event_prefix(*p, ticket_id), [&](std::string_view, std::string_view value) {
+    auto v = codec::parse(value);
+    auto e = v ? codec::decode_event(*v) : result<event>(v.err());
+    if (!e) {
+      failure = e.err();
+      return false;
+    }
+    out.push_back(std::move(*e));
+    return true;
+  });
+  if (failure) return *failure;
+  return out;
+}
+
+std::optional<timer_entry> store::first_timer(unsigned partition) const {
+  std::optional<timer_entry> out;
+  scan(family_prefix(partition, kTimer), [&](std::string_view key, std::string_view) {
+    out = parse_timer_key(key);
+    return false;
+  });
+  return out;
+}
+
+void store::for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const {
+  for (unsigned p = 0; p < opts_.partitions; ++p) {
+    bool go_on = true;
+    scan(family_prefix(p, kSnapshot), [&](std::string_view, std::string_view value) {
+      auto t = decode_snapshot(value);
+      if (t) go_on = fn(p, *t);
+      return go_on;
+    });
+    if (!go_on) return;
+  }
+}
+
+status_result store::checkpoint(const std::filesystem::path& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  auto s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return storage_error(s, "checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  s = cp->CreateCheckpoint(dir.string());
+  if (!s.ok()) return storage_error(s, "checkpoint");
+  return ok_v;
+}
+
+}  // namespace doorstep::store

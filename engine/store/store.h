@@ -1,0 +1,102 @@
+// engine/store/store.h
+// The durable state: one RocksDB database holding every partition's events,
+// snapshots, indexes, idempotency keys, counters and outbox. Writers stage a group of
+// commands in a `batch` (read-your-writes over the database) and commit it with one
+// atomic write: all of its commands become durable together, or none does.
+// Thread-safety: the database may be read from any thread; each partition must have a
+// single writer (its strand), which is what makes per-partition counters safe.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/event.h"
+#include "domain/result.h"
+#include "store/keys.h"
+
+namespace doorstep::store {
+
+struct options {
+  unsigned partitions = 8;
+  bool sync = true;  // fsync the WAL on every commit (durability: sync)
+  bool create_if_missing = true;
+  bool read_only = false;
+};
+
+class store;
+
+// A group of commands staged for one atomic commit on one partition.
+class batch {
+ public:
+  batch(store& s, unsigned partition);
+
+  unsigned partition() const { return partition_; }
+  std::size_t commands() const { return commands_; }
+
+  // Reads see the batch's own writes first.
+  result<std::optional<ticket>> load_ticket(const std::string& ticket_id);
+  std::optional<std::string> get(const std::string& key);
+  // Keys (and values) under a prefix, batch and database merged, in key order.
+  void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn);
+
+  // Stages one command's effects: its events (log + outbox), the new snapshot, the
+  // index changes from `before` to `after`, and the source id if any.
+  void stage(const ticket& before, const ticket& after, const std::vector<event>& events,
+             std::string_view dup_scope_before, std::string_view dup_scope_after, const std::string& source_id);
+
+  // Next value of a per-partition counter (ticket numbers), staged in this batch.
+  std::uint64_t next_counter(const std::string& name);
+
+ private:
+  friend class store;
+  store& store_;
+  unsigned partition_;
+  rocksdb::WriteBatchWithIndex wb_;
+  std::size_t commands_ = 0;
+  std::optional<std::uint64_t> outbox_seq_;
+};
+
+class store {
+ public:
+  // Opens (or creates) the database. Errors: store_open, store_partitions (the
+  // database was created with a different partition count).
+  [[nodiscard]] static result<std::unique_ptr<store>> open(const std::filesystem::path& dir, const options& opts);
+  ~store();
+
+  unsigned partitions() const { return opts_.partitions; }
+
+  // Writes the batch atomically (one WAL write, synced if options.sync). On error
+  // nothing of the batch is visible.
+  [[nodiscard]] status_result commit(batch& b);
+
+  // Point reads and scans of committed state; any thread.
+  result<std::optional<ticket>> load_ticket(const std::string& ticket_id) const;
+  result<std::vector<event>> load_events(const std::string& ticket_id) const;
+  std::optional<std::string> get(const std::string& key) const;
+  void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
+  // The earliest pending timer of a partition, if any. O(log n).
+  std::optional<timer_entry> first_timer(unsigned partition) const;
+
+  // Every ticket snapshot, partition by partition, in key order.
+  void for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const;
+
+  // A consistent on-disk copy (RocksDB checkpoint) for backups.
+  [[nodiscard]] status_result checkpoint(const std::filesystem::path& dir) const;
+
+  rocksdb::DB* db() const { return db_.get(); }
+
+ private:
+  store(std::unique_ptr<rocksdb::DB> db, options opts) : db_(std::move(db)), opts_(opts) {}
+  std::unique_ptr<rocksdb::DB> db_;
+  options opts_;
+};
+
+}  // namespace doorstep::store
