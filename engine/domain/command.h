@@ -87,6 +87,10 @@ struct command {
   actor by;
   std::optional<std::uint64_t> expected_version;  // If-Match
   command_body body;
+  // When set, a second command with the same key is answered from the first (HTTP
+  // Idempotency-Key, Kafka message id, simulate line id). Submits use the appeal's
+  // source_id instead.
+  std::string idempotency_key;
 };
 
 // The wire name of a command ("submit", "accept", "timer_fired", ...).

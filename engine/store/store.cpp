@@ -22,6 +22,13 @@ result<ticket> decode_snapshot(std::string_view value) {
 
 std::string encode_text(const codec::json::object& o) { return codec::json::serialize(o); }
 
+// The smallest key greater than every key starting with `prefix`.
+std::string prefix_end(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
 bool has_prefix(std::string_view key, std::string_view prefix) {
   return key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0;
 }
@@ -49,12 +56,20 @@ result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
 
 void batch::scan(const std::string& prefix,
                  const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+  const auto upper = prefix_end(prefix);
+  const rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> base(store_.db()->NewIterator(ro));
   std::unique_ptr<rocksdb::Iterator> it(wb_.NewIteratorWithBase(base.release()));
   for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
   }
+}
+
+void batch::erase(const std::string& key) {
+  wb_.Delete(key);
+  ++commands_;
 }
 
 std::uint64_t batch::next_counter(const std::string& name) {
@@ -153,7 +168,11 @@ std::optional<std::string> store::get(const std::string& key) const {
 
 void store::scan(const std::string& prefix,
                  const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const auto upper = prefix_end(prefix);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
   }
@@ -188,13 +207,19 @@ result<std::vector<event>> store::load_events(const std::string& ticket_id) cons
   return out;
 }
 
-std::optional<timer_entry> store::first_timer(unsigned partition) const {
-  std::optional<timer_entry> out;
-  scan(family_prefix(partition, kTimer), [&](std::string_view key, std::string_view) {
-    out = parse_timer_key(key);
-    return false;
-  });
-  return out;
+std::optional<timer_entry> store::first_timer(unsigned partition, instant floor) const {
+  const auto prefix = family_prefix(partition, kTimer);
+  const auto upper = prefix_end(prefix);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  pending_timer probe;
+  probe.at = floor;
+  const auto start = timer_key(partition, "", probe);
+  it->Seek(start.substr(0, prefix.size() + 13));
+  if (!it->Valid()) return std::nullopt;
+  return parse_timer_key(it->key().ToStringView());
 }
 
 void store::for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const {

@@ -51,6 +51,9 @@ class batch {
   void stage(const ticket& before, const ticket& after, const std::vector<event>& events,
              std::string_view dup_scope_before, std::string_view dup_scope_after, const std::string& source_id);
 
+  // Stages the removal of one key (a stale index entry), counted as a command.
+  void erase(const std::string& key);
+
   // Next value of a per-partition counter (ticket numbers), staged in this batch.
   std::uint64_t next_counter(const std::string& name);
 
@@ -82,8 +85,10 @@ class store {
   std::optional<std::string> get(const std::string& key) const;
   void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
-  // The earliest pending timer of a partition, if any. O(log n).
-  std::optional<timer_entry> first_timer(unsigned partition) const;
+  // The earliest pending timer of a partition due at or after `floor`, if any. Callers
+  // pass a floor below which they know no timer exists (everything earlier fired), so
+  // the seek does not wade through the tombstones of fired timers.
+  std::optional<timer_entry> first_timer(unsigned partition, instant floor = {}) const;
 
   // Every ticket snapshot, partition by partition, in key order.
   void for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const;

@@ -1,0 +1,169 @@
+#include "runtime/engine.h"
+
+#include <boost/asio/post.hpp>
+
+#include "store/keys.h"
+
+namespace doorstep::runtime {
+
+engine::engine(std::shared_ptr<const routing::rulebook> rules, store::store& s, clock& c, engine_options opts)
+    : rules_(std::move(rules)), store_(s), clock_(c), opts_(opts), pool_(opts.threads) {
+  for (unsigned p = 0; p < s.partitions(); ++p) {
+    parts_.push_back(std::make_unique<slot>(pool_, p, s, *rules_));
+  }
+  if (opts_.arm_timers && !clock_.simulated()) {
+    for (auto& sl : parts_) {
+      slot* raw = sl.get();
+      boost::asio::post(raw->strand, [this, raw] { arm(*raw); });
+    }
+  }
+}
+
+engine::~engine() { stop(); }
+
+void engine::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& sl : parts_) {
+    slot* raw = sl.get();
+    boost::asio::post(raw->strand, [raw] { raw->timer.cancel(); });
+  }
+  pool_.join();
+}
+
+result<unsigned> engine::partition_of(const command& c) const {
+  if (const auto* s = std::get_if<submit_cmd>(&c.body)) {
+    auto community = rules_->community_of(s->a.jurisdiction_id);
+    if (!community) return community.err();
+    return partition_for_community(*community, partitions());
+  }
+  auto p = store::partition_of_ticket(c.ticket_id);
+  if (!p || *p >= partitions()) {
+    return make_error("not_found", "ticket " + c.ticket_id + " does not exist");
+  }
+  return *p;
+}
+
+void engine::post(command c, callback done) {
+  auto p = partition_of(c);
+  if (!p) {
+    outcome o;
+    o.err = p.err();
+    done(std::move(o));
+    return;
+  }
+  enqueue(*p, queued{job{std::move(c), std::nullopt}, std::move(done)});
+}
+
+void engine::enqueue(unsigned p, queued q) {
+  slot& s = *parts_[p];
+  bool schedule = false;
+  {
+    std::lock_guard lock(s.mu);
+    s.queue.push_back(std::move(q));
+    if (!s.draining) {
+      s.draining = true;
+      schedule = true;
+    }
+  }
+  if (schedule) boost::asio::post(s.strand, [this, &s] { drain(s); });
+}
+
+// Runs on the slot's strand: takes up to group_commit_max queued commands and executes
+// them as one group commit, then reschedules itself while work remains.
+void engine::drain(slot& s) {
+  std::vector<queued> work;
+  {
+    std::lock_guard lock(s.mu);
+    while (!s.queue.empty() && work.size() < opts_.group_commit_max) {
+      work.push_back(std::move(s.queue.front()));
+      s.queue.pop_front();
+    }
+  }
+  std::vector<job> jobs;
+  jobs.reserve(work.size());
+  for (auto& w : work) jobs.push_back(std::move(w.j));
+  auto results = s.core.execute(jobs, clock_.now());
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    if (work[i].done) work[i].done(std::move(results[i]));
+  }
+  bool again = false;
+  {
+    std::lock_guard lock(s.mu);
+    again = !s.queue.empty();
+    if (!again) s.draining = false;
+  }
+  if (again) boost::asio::post(s.strand, [this, &s] { drain(s); });
+  if (opts_.arm_timers && !clock_.simulated() && !stopped_) arm(s);
+}
+
+// New timers are only ever created at or after the clock's now, so the floor may rise
+// to min(first pending timer, now).
+std::optional<store::timer_entry> engine::first_timer(slot& s) {
+  auto first = store_.first_timer(s.core.index(), from_millis(s.timer_floor.load()));
+  const auto now = to_millis(clock_.now());
+  const auto floor = first ? std::min(to_millis(first->timer.at), now) : now;
+  if (floor > s.timer_floor.load()) s.timer_floor.store(floor);
+  return first;
+}
+
+// Runs on the slot's strand: arms the partition's timer for its earliest deadline.
+void engine::arm(slot& s) {
+  auto first = first_timer(s);
+  if (!first) return;
+  s.timer.expires_at(std::chrono::system_clock::time_point(first->timer.at.time_since_epoch()));
+  s.timer.async_wait([this, &s](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    for (const auto& t : s.core.due_timers(clock_.now(), opts_.group_commit_max)) {
+      enqueue(s.core.index(), queued{job{partition::timer_command(t), std::nullopt}, nullptr});
+    }
+    arm(s);
+  });
+}
+
+outcome engine::execute(command c) {
+  std::promise<outcome> done;
+  auto f = done.get_future();
+  post(std::move(c), [&done](outcome o) { done.set_value(std::move(o)); });
+  return f.get();
+}
+
+std::size_t engine::advance_to(instant t) {
+  std::size_t fired = 0;
+  for (;;) {
+    std::optional<store::timer_entry> next;
+    for (unsigned p = 0; p < partitions(); ++p) {
+      auto first = first_timer(*parts_[p]);
+      if (first && first->timer.at <= t && (!next || first->timer.at < next->timer.at)) next = first;
+    }
+    if (!next) break;
+    if (auto* sim = dynamic_cast<simulated_clock*>(&clock_)) sim->advance_to(next->timer.at);
+    std::promise<outcome> done;
+    auto f = done.get_future();
+    const auto at = std::max(next->timer.at, clock_.now());
+    enqueue(next->partition, queued{job{partition::timer_command(*next), at},
+                                    [&done](outcome o) { done.set_value(std::move(o)); }});
+    f.get();
+    ++fired;
+  }
+  if (auto* sim = dynamic_cast<simulated_clock*>(&clock_)) sim->advance_to(t);
+  return fired;
+}
+
+std::size_t engine::fire_due_timers() {
+  std::size_t fired = 0;
+  const auto now = clock_.now();
+  for (unsigned p = 0; p < partitions(); ++p) {
+    for (const auto& t : parts_[p]->core.due_timers(now, 100000)) {
+      std::promise<outcome> done;
+      auto f = done.get_future();
+      enqueue(p, queued{job{partition::timer_command(t), std::nullopt},
+                        [&done](outcome o) { done.set_value(std::move(o)); }});
+      f.get();
+      ++fired;
+    }
+  }
+  return fired;
+}
+
+}  // namespace doorstep::runtime

@@ -1,0 +1,103 @@
+// engine/runtime/engine.h
+// The engine: N partitions, each a single writer on its own Asio strand, running on a
+// small thread pool. Commands are routed to their partition (by the community of a new
+// appeal, or by the partition encoded in a ticket id), queued, and executed in groups
+// (one atomic commit per group). Durable timers: each partition's deadline index is
+// fired through the same state machine, armed on the real clock or driven explicitly
+// by advance_to() on the simulated clock.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "runtime/clock.h"
+#include "runtime/partition.h"
+
+namespace doorstep::runtime {
+
+struct engine_options {
+  unsigned threads = 2;
+  unsigned group_commit_max = 256;
+  bool arm_timers = true;  // real clock: fire deadlines as they come due
+};
+
+class engine {
+ public:
+  using callback = std::function<void(outcome)>;
+
+  engine(std::shared_ptr<const routing::rulebook> rules, store::store& s, clock& c, engine_options opts);
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // The partition a command belongs to. Errors: unknown_jurisdiction (submit),
+  // not_found (a ticket id that cannot exist).
+  result<unsigned> partition_of(const command& c) const;
+
+  // Thread-safe. Queues the command on its partition; `done` runs on that partition's
+  // strand after the command's group commit (or at once with a routing error).
+  void post(command c, callback done);
+
+  // Convenience for callers off the strands: post and wait.
+  outcome execute(command c);
+
+  // Simulated clock only: fires every timer due at or before `t` in due order (each at
+  // its own due instant), then moves the clock to `t`. Returns the timers fired.
+  std::size_t advance_to(instant t);
+
+  // Fires every timer due now (real clock); returns how many fired.
+  std::size_t fire_due_timers();
+
+  // Waits until every queued command has run, then stops the threads. Idempotent.
+  void stop();
+
+  const routing::rulebook& rules() const { return *rules_; }
+  store::store& storage() { return store_; }
+  const clock& time() const { return clock_; }
+  unsigned partitions() const { return static_cast<unsigned>(parts_.size()); }
+  std::string dup_scope(const ticket& t) const { return parts_.front()->core.dup_scope(t); }
+
+ private:
+  struct queued {
+    job j;
+    callback done;
+  };
+  struct slot {
+    slot(boost::asio::thread_pool& pool, unsigned index, store::store& s, const routing::rulebook& r)
+        : strand(boost::asio::make_strand(pool)), timer(strand), core(index, s, r) {}
+    boost::asio::strand<boost::asio::thread_pool::executor_type> strand;
+    boost::asio::system_timer timer;
+    partition core;
+    std::mutex mu;
+    std::deque<queued> queue;
+    bool draining = false;
+    // No pending timer of this partition is due before this (ms): everything earlier
+    // has fired. Lets timer lookups skip the tombstones of fired timers.
+    std::atomic<std::int64_t> timer_floor{0};
+  };
+  std::optional<store::timer_entry> first_timer(slot& s);
+
+  void enqueue(unsigned p, queued q);
+  void drain(slot& s);
+  void arm(slot& s);
+
+  std::shared_ptr<const routing::rulebook> rules_;
+  store::store& store_;
+  clock& clock_;
+  engine_options opts_;
+  boost::asio::thread_pool pool_;
+  std::vector<std::unique_ptr<slot>> parts_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace doorstep::runtime

@@ -1,0 +1,185 @@
+#include "runtime/partition.h"
+
+namespace doorstep::runtime {
+
+namespace {
+outcome rejected(error e) {
+  outcome o;
+  o.err = std::move(e);
+  return o;
+}
+}  // namespace
+
+unsigned partition_for_community(std::string_view community_id, unsigned partitions) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : community_id) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return static_cast<unsigned>(h % partitions);
+}
+
+std::string partition::dup_scope(const ticket& t) const {
+  if (!t.exists()) return {};
+  return rules_.duplicate_scope_of(t.jurisdiction_id);
+}
+
+std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant clock_now) {
+  store::batch b(store_, index_);
+  std::vector<outcome> out;
+  out.reserve(jobs.size());
+  for (const auto& j : jobs) out.push_back(run_one(b, j.cmd, j.at.value_or(clock_now)));
+  if (b.commands() == 0) return out;
+  if (auto s = store_.commit(b); !s) {
+    for (auto& o : out) {
+      if (o.ok()) o.err = s.err();
+    }
+  }
+  return out;
+}
+
+outcome partition::run_one(store::batch& b, const command& c, instant now) {
+  if (const auto* s = std::get_if<submit_cmd>(&c.body)) return run_submit(b, c, *s, now);
+  const std::string key = c.idempotency_key.empty() ? std::string{} : "cmd:" + c.idempotency_key;
+  if (!key.empty()) {
+    if (auto seen = b.get(store::source_key(index_, key))) return replay(b, *seen, false);
+  }
+  if (const auto* m = std::get_if<merge_cmd>(&c.body)) return run_merge(b, c, *m, now, key);
+  auto loaded = b.load_ticket(c.ticket_id);
+  if (!loaded) return rejected(loaded.err());
+  if (!*loaded) {
+    return rejected(make_error("not_found", "ticket " + c.ticket_id + " does not exist"));
+  }
+  auto o = decide_and_stage(b, **loaded, c, now, key);
+  if (const auto* fired = std::get_if<timer_fired_cmd>(&c.body); fired && !o.ok() && o.err->code == "stale_timer") {
+    // The index named a timer the snapshot no longer has: drop the entry so it cannot
+    // fire again. Indexes are written with their snapshot, so this is never expected.
+    b.erase(store::timer_key(index_, c.ticket_id, fired->timer));
+  }
+  return o;
+}
+
+outcome partition::replay(store::batch& b, const std::string& ticket_id, bool submit, const std::string& source) {
+  outcome o;
+  o.ticket_id = ticket_id;
+  o.replayed = true;
+  auto t = b.load_ticket(ticket_id);
+  if (t && *t) {
+    o.after = **t;
+    o.joined = submit && o.after.origin.source_id != source;
+  }
+  return o;
+}
+
+outcome partition::run_submit(store::batch& b, const command& c, const submit_cmd& s, instant now) {
+  const auto& source = s.a.source_id;
+  if (!source.empty()) {
+    if (auto seen = b.get(store::source_key(index_, source))) return replay(b, *seen, true, source);
+  }
+  if (auto dup = find_duplicate(b, s.a, now)) {
+    auto t = b.load_ticket(*dup);
+    if (t && *t) {
+      command join = c;
+      join.ticket_id = *dup;
+      auto o = decide_and_stage(b, **t, join, now, source);
+      o.joined = o.ok();
+      return o;
+    }
+  }
+  const std::string counter = "ticket_seq";
+  std::uint64_t seq = 1;
+  if (auto cur = b.get(store::meta_key(index_, counter))) seq = std::stoull(*cur) + 1;
+  command create = c;
+  create.ticket_id = store::make_ticket_id(now, index_, seq);
+  auto o = decide_and_stage(b, ticket{}, create, now, source);
+  if (o.ok()) {
+    (void)b.next_counter(counter);
+    o.created = true;
+  }
+  return o;
+}
+
+outcome partition::run_merge(store::batch& b, const command& c, const merge_cmd& m, instant now,
+                             const std::string& key) {
+  auto src = b.load_ticket(c.ticket_id);
+  if (!src) return rejected(src.err());
+  if (!*src) return rejected(make_error("not_found", "ticket " + c.ticket_id + " does not exist"));
+  if (store::partition_of_ticket(m.into) != index_) {
+    return rejected(make_error("cross_community", "only tickets of the same community can be merged", "into"));
+  }
+  auto master = b.load_ticket(m.into);
+  if (!master) return rejected(master.err());
+  if (!*master || is_terminal((*master)->st) || (*master)->community_id != (*src)->community_id) {
+    return rejected(make_error("invalid_field", "merge target " + m.into + " is not an open ticket of this community",
+                              "into"));
+  }
+  auto o = decide_and_stage(b, **src, c, now, key);
+  if (!o.ok()) return o;
+  std::vector<appeal> appeals{(*src)->origin};
+  appeals.insert(appeals.end(), (*src)->joined.begin(), (*src)->joined.end());
+  command absorb{c.id, m.into, c.by, std::nullopt, absorb_cmd{c.ticket_id, std::move(appeals)}, {}};
+  auto m_out = decide_and_stage(b, **master, absorb, now, {});
+  if (!m_out.ok()) return m_out;  // cannot happen: master checked open above
+  o.events.insert(o.events.end(), m_out.events.begin(), m_out.events.end());
+  return o;
+}
+
+std::optional<std::string> partition::find_duplicate(store::batch& b, const appeal& a, instant now) {
+  if (rules_.tree().find(a.jurisdiction_id) == nullptr) return std::nullopt;
+  const auto scope = rules_.duplicate_scope_of(a.jurisdiction_id);
+  const auto since = to_millis(now - rules_.duplicates().window);
+  std::optional<std::string> found;
+  const auto prefix = store::duplicate_prefix(index_, a.category, scope);
+  b.scan(prefix, [&](std::string_view key, std::string_view value) {
+    std::int64_t created = 0;
+    try {
+      created = std::stoll(std::string(value));
+    } catch (const std::exception&) {
+      return true;
+    }
+    if (created >= since) {
+      found = std::string(key.substr(prefix.size()));
+      return false;  // ids sort by creation day and number: the first is the oldest
+    }
+    return true;
+  });
+  return found;
+}
+
+outcome partition::decide_and_stage(store::batch& b, const ticket& before, const command& c, instant now,
+                                    const std::string& source_id) {
+  auto events = decide(before, c, now, rules_);
+  if (!events) return rejected(events.err());
+  ticket after = before;
+  for (const auto& e : *events) after = apply(std::move(after), e);
+  b.stage(before, after, *events, dup_scope(before), dup_scope(after), source_id);
+  outcome o;
+  o.ticket_id = after.id;
+  o.events = std::move(*events);
+  o.after = std::move(after);
+  return o;
+}
+
+std::vector<store::timer_entry> partition::due_timers(instant now, std::size_t limit) const {
+  std::vector<store::timer_entry> out;
+  store_.scan(store::family_prefix(index_, store::kTimer), [&](std::string_view key, std::string_view) {
+    auto t = store::parse_timer_key(key);
+    if (!t || t->timer.at > now) return false;
+    out.push_back(std::move(*t));
+    return out.size() < limit;
+  });
+  return out;
+}
+
+command partition::timer_command(const store::timer_entry& t) {
+  command c;
+  c.id = "timer:" + t.ticket_id + ":" + std::string(to_string(t.timer.clock)) + ":" +
+         std::string(to_string(t.timer.kind)) + ":" + std::to_string(t.timer.ordinal) + ":" +
+         std::to_string(to_millis(t.timer.at));
+  c.ticket_id = t.ticket_id;
+  c.by = actor{role::system, "sla"};
+  c.body = timer_fired_cmd{t.timer};
+  return c;
+}
+
+}  // namespace doorstep::runtime
