@@ -46,8 +46,9 @@ class generator {
   double uniform() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
   template <class T, std::size_t N>
   const T& pick(const T (&arr)[N]) { return arr[std::uniform_int_distribution<std::size_t>(0, N - 1)(rng_)]; }
+  // A whole number of seconds in [lo, hi].
   duration between(duration lo, duration hi) {
-    return duration{std::uniform_int_distribution<std::int64_t>(lo.count(), hi.count())(rng_)};
+    return std::chrono::seconds{std::uniform_int_distribution<std::int64_t>(lo.count() / 1000, hi.count() / 1000)(rng_)};
   }
 
   void emit(instant at, json::object body) {
