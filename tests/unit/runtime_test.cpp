@@ -1,0 +1,227 @@
+// Runtime: the engine end to end in process, on the simulated clock, over a real
+// RocksDB: routing, duplicates, idempotency, durable timers, group commit, restarts.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+
+#include "runtime/engine.h"
+#include "store/fsck.h"
+#include "support/test_support.h"
+
+namespace doorstep {
+namespace {
+
+using testing::action;
+using testing::at;
+using testing::demo_config;
+using testing::submit;
+using testing::temp_dir;
+
+class runtime_test : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+  void TearDown() override { close(); }
+
+  void open() {
+    auto s = store::store::open(dir_.path() / "db", store::options{demo_config().engine.partitions, false, true, false});
+    ASSERT_TRUE(s.ok()) << s.err().message;
+    store_ = std::move(s).value();
+    engine_ = std::make_unique<runtime::engine>(demo_config().rules, *store_, clock_,
+                                                runtime::engine_options{2, 64, false});
+  }
+  void close() {
+    engine_.reset();
+    store_.reset();
+  }
+  void restart() {
+    close();
+    open();
+  }
+
+  runtime::outcome run(command c) { return engine_->execute(std::move(c)); }
+
+  std::vector<event> log(const std::string& id) {
+    auto l = store_->load_events(id);
+    EXPECT_TRUE(l.ok());
+    return *l;
+  }
+
+  std::size_t count(const std::string& id, std::string_view type) {
+    std::size_t n = 0;
+    for (const auto& e : log(id)) n += event_type(e.body) == type;
+    return n;
+  }
+
+  void expect_consistent() {
+    auto r = store::fsck(*store_, [](const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); });
+    EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems.front());
+  }
+
+  temp_dir dir_;
+  runtime::simulated_clock clock_{at(2026, 3, 2, 9)};  // Monday 09:00
+  std::unique_ptr<store::store> store_;
+  std::unique_ptr<runtime::engine> engine_;
+};
+
+TEST_F(runtime_test, a_small_matter_stays_in_the_building_and_persists_across_restart) {
+  auto o = run(submit("runtai-huayuan-b1", "small_ads", "s-1", "楼道里贴满了小广告"));
+  ASSERT_TRUE(o.ok()) << o.err->message;
+  EXPECT_TRUE(o.created);
+  EXPECT_EQ(o.after.st, status::dispatched);
+  EXPECT_EQ(o.after.lvl, level::building);
+  EXPECT_EQ(o.after.unit_id, "runtai-huayuan-b1-head");
+  EXPECT_EQ(o.after.origin.description, "楼道里贴满了小广告");
+  restart();
+  auto t = store_->load_ticket(o.ticket_id);
+  ASSERT_TRUE(t.ok() && t->has_value());
+  EXPECT_EQ(**t, o.after);
+  expect_consistent();
+}
+
+TEST_F(runtime_test, bad_input_is_rejected_and_changes_nothing) {
+  std::size_t before = 0;
+  store_->scan("", [&](std::string_view, std::string_view) { return ++before, true; });
+  auto o = run(submit("runtai-huayuan-b1", "no_such_category", "s-bad"));
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.err->code, "unknown_category");
+  auto p = run(submit("nowhere", "small_ads", "s-bad2"));
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.err->code, "unknown_jurisdiction");
+  auto q = run(action("T20260302-003-000001", accept_cmd{}));
+  EXPECT_EQ(q.err->code, "not_found");
+  std::size_t after = 0;
+  store_->scan("", [&](std::string_view, std::string_view) { return ++after, true; });
+  EXPECT_EQ(after, before);
+}
+
+TEST_F(runtime_test, a_repeated_source_id_returns_the_first_answer_without_new_events) {
+  auto first = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  auto again = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.ticket_id, first.ticket_id);
+  EXPECT_TRUE(again.events.empty());
+  EXPECT_EQ(log(first.ticket_id).size(), 2u);
+}
+
+TEST_F(runtime_test, an_action_with_a_seen_idempotency_key_is_not_applied_twice) {
+  auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  auto note = action(t.ticket_id, note_cmd{"已上门查看"});
+  note.idempotency_key = "note-1";
+  ASSERT_TRUE(run(note).ok());
+  auto again = run(note);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(count(t.ticket_id, "noted"), 1u);
+}
+
+TEST_F(runtime_test, neighbours_reporting_the_same_problem_join_and_the_third_join_escalates) {
+  auto first = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  clock_.advance_to(at(2026, 3, 2, 10));
+  auto j1 = run(submit("runtai-huayuan-b3", "small_ads", "s-2"));  // same compound 润泰花园
+  auto j2 = run(submit("runtai-huayuan-b1", "small_ads", "s-3"));
+  ASSERT_TRUE(j1.joined && j2.joined);
+  EXPECT_EQ(j1.ticket_id, first.ticket_id);
+  EXPECT_EQ(count(first.ticket_id, "escalated"), 0u);
+  auto j3 = run(submit("runtai-huayuan-b1", "small_ads", "s-4"));
+  ASSERT_TRUE(j3.joined);
+  EXPECT_EQ(j3.after.joined.size(), 3u);
+  ASSERT_EQ(j3.after.escalations.size(), 1u);
+  EXPECT_EQ(j3.after.escalations[0].reason, escalation_reason::repeat_reports);
+  EXPECT_EQ(j3.after.escalations[0].from, level::building);
+  EXPECT_EQ(j3.after.escalations[0].to, level::grid);
+  // another category, or another compound, is a new ticket
+  EXPECT_TRUE(run(submit("runtai-huayuan-b1", "noise", "s-5")).created);
+  EXPECT_TRUE(run(submit("runtai-xincun-b1", "small_ads", "s-6")).created);
+  expect_consistent();
+}
+
+TEST_F(runtime_test, an_appeal_after_the_duplicate_window_opens_a_new_ticket) {
+  auto first = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  const auto window = demo_config().rules->duplicates().window;
+  engine_->advance_to(at(2026, 3, 2, 9) + window + std::chrono::minutes(1));
+  auto later = run(submit("runtai-huayuan-b1", "small_ads", "s-2"));
+  EXPECT_TRUE(later.created);
+  EXPECT_NE(later.ticket_id, first.ticket_id);
+}
+
+TEST_F(runtime_test, deadlines_fire_warnings_then_breach_and_escalate_exactly_once) {
+  auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  const auto accept_due = t.after.clock(clock_kind::accept).due;
+  ASSERT_EQ(t.after.clock(clock_kind::accept).warn_at.size(), 2u);
+  engine_->advance_to(accept_due - std::chrono::minutes(1));
+  EXPECT_EQ(count(t.ticket_id, "sla_at_risk"), 2u);
+  EXPECT_EQ(count(t.ticket_id, "sla_breached"), 0u);
+  engine_->advance_to(accept_due);
+  EXPECT_GE(count(t.ticket_id, "sla_breached"), 1u);
+  auto now = store_->load_ticket(t.ticket_id);
+  ASSERT_EQ((*now)->escalations.size(), 1u);
+  EXPECT_EQ((*now)->escalations[0].reason, escalation_reason::accept_overdue);
+  EXPECT_EQ((*now)->lvl, level::grid);
+  const auto breaches = count(t.ticket_id, "sla_breached");
+  engine_->advance_to(accept_due);  // the same instant again fires nothing new
+  EXPECT_EQ(count(t.ticket_id, "sla_breached"), breaches);
+  expect_consistent();
+}
+
+TEST_F(runtime_test, pending_timers_survive_a_restart_and_fire_once) {
+  auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  const auto accept_due = t.after.clock(clock_kind::accept).due;
+  restart();
+  engine_->advance_to(accept_due);
+  engine_->advance_to(accept_due + std::chrono::hours(1));
+  std::size_t accept_breaches = 0;
+  for (const auto& e : log(t.ticket_id)) {
+    if (const auto* b = std::get_if<sla_breached_ev>(&e.body); b && b->clock == clock_kind::accept) ++accept_breaches;
+  }
+  EXPECT_EQ(accept_breaches, 1u);
+  expect_consistent();
+}
+
+TEST_F(runtime_test, accepting_in_time_stops_the_accept_clock) {
+  auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  ASSERT_TRUE(run(action(t.ticket_id, accept_cmd{})).ok());
+  engine_->advance_to(t.after.clock(clock_kind::accept).due + std::chrono::hours(1));
+  for (const auto& e : log(t.ticket_id)) {
+    if (const auto* b = std::get_if<sla_breached_ev>(&e.body)) {
+      EXPECT_NE(b->clock, clock_kind::accept);
+    }
+  }
+}
+
+TEST_F(runtime_test, many_concurrent_commands_commit_in_groups_and_stay_consistent) {
+  const int n = 400;
+  std::vector<std::promise<runtime::outcome>> done(n);
+  const std::vector<std::string> places{"runtai-huayuan-b1", "xingyan-g1", "hongmei-xincun-b1", "jingfang-5"};
+  for (int i = 0; i < n; ++i) {
+    auto c = submit(places[i % places.size()], (i / 4) % 2 ? "noise" : "road_surface", "bulk-" + std::to_string(i));
+    engine_->post(std::move(c), [&done, i](runtime::outcome o) { done[i].set_value(std::move(o)); });
+  }
+  std::set<std::string> tickets;
+  for (auto& d : done) {
+    auto o = d.get_future().get();
+    ASSERT_TRUE(o.ok()) << o.err->message;
+    tickets.insert(o.ticket_id);
+  }
+  // 4 places x 2 categories: everything else joined those 8 open tickets
+  EXPECT_EQ(tickets.size(), 8u);
+  expect_consistent();
+}
+
+TEST_F(runtime_test, merging_a_duplicate_moves_its_appeals_to_the_master) {
+  auto a = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  auto b = run(submit("runtai-xincun-b1", "small_ads", "s-2"));  // same community, other compound
+  ASSERT_TRUE(b.created);
+  auto m = run(action(b.ticket_id, merge_cmd{a.ticket_id}, role::supervisor));
+  ASSERT_TRUE(m.ok()) << m.err->message;
+  auto master = store_->load_ticket(a.ticket_id);
+  auto dup = store_->load_ticket(b.ticket_id);
+  EXPECT_EQ((*dup)->st, status::merged);
+  EXPECT_EQ((*dup)->merged_into, a.ticket_id);
+  ASSERT_EQ((*master)->joined.size(), 1u);
+  EXPECT_EQ((*master)->joined[0].source_id, "s-2");
+  expect_consistent();
+}
+
+}  // namespace
+}  // namespace doorstep

@@ -1,0 +1,173 @@
+// Store: key layout, atomic batches, partition guard, and the consistency checker,
+// against a real RocksDB in a temporary directory.
+#include <gtest/gtest.h>
+
+#include "domain/codec.h"
+#include "domain/decide.h"
+#include "store/fsck.h"
+#include "store/store.h"
+#include "support/test_support.h"
+
+namespace doorstep {
+namespace {
+
+using testing::at;
+using testing::demo_config;
+using testing::temp_dir;
+
+std::unique_ptr<store::store> open_store(const temp_dir& dir, unsigned partitions = 4) {
+  auto s = store::store::open(dir.path() / "db", store::options{partitions, false, true, false});
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.err().message);
+  return std::move(s).value();
+}
+
+std::string dup_scope(const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); }
+
+// Decides a submit through the demo policy and stages it in `b`.
+ticket stage_submit(store::batch& b, const std::string& id, const std::string& source, instant now) {
+  auto c = testing::submit("runtai-huayuan-b1", "street_light", source);
+  c.ticket_id = id;
+  auto events = decide(ticket{}, c, now, *demo_config().rules);
+  EXPECT_TRUE(events.ok());
+  const ticket after = fold(*events);
+  b.stage(ticket{}, after, *events, "", dup_scope(after), source);
+  return after;
+}
+
+std::size_t count_keys(const store::store& s) {
+  std::size_t n = 0;
+  s.scan("", [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  });
+  return n;
+}
+
+TEST(keys, ticket_ids_are_readable_sortable_and_name_their_partition) {
+  const auto id = store::make_ticket_id(at(2026, 2, 14, 23, 30), 7, 123);
+  EXPECT_EQ(id, "T20260214-007-000123");  // local date, not the UTC date (15:30Z on the 14th)
+  EXPECT_EQ(store::partition_of_ticket(id), 7u);
+  EXPECT_LT(store::make_ticket_id(at(2026, 2, 14), 7, 999999), store::make_ticket_id(at(2026, 2, 15), 0, 1));
+  EXPECT_FALSE(store::partition_of_ticket("T2026-bad"));
+  EXPECT_FALSE(store::partition_of_ticket("T20260214-007-00x123"));
+}
+
+TEST(keys, timer_keys_round_trip_and_sort_by_due_time) {
+  pending_timer early{at(2026, 3, 1, 9), clock_kind::accept, timer_kind::warning, 1};
+  pending_timer late{at(2026, 3, 1, 10), clock_kind::resolve, timer_kind::breach, 0};
+  const auto k1 = store::timer_key(3, "T20260301-003-000001", early);
+  const auto k2 = store::timer_key(3, "T20260301-003-000001", late);
+  EXPECT_LT(k1, k2);
+  auto parsed = store::parse_timer_key(k1);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->partition, 3u);
+  EXPECT_EQ(parsed->ticket_id, "T20260301-003-000001");
+  EXPECT_EQ(parsed->timer, early);
+  EXPECT_FALSE(store::parse_timer_key("p003|t|nonsense"));
+}
+
+TEST(store, a_committed_batch_is_readable_and_survives_reopening) {
+  temp_dir dir;
+  const auto id = store::make_ticket_id(at(2026, 2, 10, 9), 1, 1);
+  ticket staged;
+  {
+    auto s = open_store(dir);
+    store::batch b(*s, 1);
+    staged = stage_submit(b, id, "src-1", at(2026, 2, 10, 9));
+    ASSERT_TRUE(s->commit(b).ok());
+  }
+  auto s = open_store(dir);
+  auto loaded = s->load_ticket(id);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ(**loaded, staged);
+  auto log = s->load_events(id);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(log->size(), 2u);  // received, dispatched
+  EXPECT_EQ(fold(*log), staged);
+  EXPECT_EQ(s->get(store::source_key(1, "src-1")), id);
+  EXPECT_TRUE(s->first_timer(1).has_value());
+}
+
+TEST(store, an_uncommitted_batch_leaves_nothing_behind) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto before = count_keys(*s);
+  {
+    store::batch b(*s, 2);
+    stage_submit(b, store::make_ticket_id(at(2026, 2, 10, 9), 2, 1), "src-2", at(2026, 2, 10, 9));
+    // the batch sees its own writes...
+    EXPECT_TRUE(b.get(store::source_key(2, "src-2")).has_value());
+  }
+  // ...the database does not
+  EXPECT_EQ(count_keys(*s), before);
+}
+
+TEST(store, refuses_to_open_with_a_different_partition_count) {
+  temp_dir dir;
+  { open_store(dir, 4); }
+  auto again = store::store::open(dir.path() / "db", store::options{8, false, true, false});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().code, "store_partitions");
+}
+
+class fsck_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    s_ = open_store(dir_);
+    store::batch b(*s_, 0);
+    for (int i = 1; i <= 3; ++i) {
+      stage_submit(b, store::make_ticket_id(at(2026, 2, 10, 9), 0, i), "src-" + std::to_string(i),
+                   at(2026, 2, 10, 9, i));
+    }
+    ASSERT_TRUE(s_->commit(b).ok());
+    id_ = store::make_ticket_id(at(2026, 2, 10, 9), 0, 2);
+  }
+  store::fsck_report check() { return store::fsck(*s_, dup_scope); }
+  void raw_put(const std::string& key, const std::string& value) {
+    ASSERT_TRUE(s_->db()->Put(rocksdb::WriteOptions(), key, value).ok());
+  }
+
+  temp_dir dir_;
+  std::unique_ptr<store::store> s_;
+  std::string id_;
+};
+
+TEST_F(fsck_test, passes_on_a_consistent_store) {
+  auto r = check();
+  EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems.front());
+  EXPECT_EQ(r.tickets, 3u);
+  EXPECT_EQ(r.events, 6u);
+}
+
+TEST_F(fsck_test, reports_a_snapshot_that_differs_from_its_log) {
+  auto t = s_->load_ticket(id_);
+  ticket changed = **t;
+  changed.unit_id = "someone-else";
+  raw_put(store::snapshot_key(0, id_), codec::to_text(codec::encode(changed)));
+  auto r = check();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.problems.front().find("differs from the fold"), std::string::npos) << r.problems.front();
+}
+
+TEST_F(fsck_test, reports_missing_and_stray_index_entries) {
+  auto first = s_->first_timer(0);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(s_->db()->Delete(rocksdb::WriteOptions(), store::timer_key(0, first->ticket_id, first->timer)).ok());
+  pending_timer bogus{at(2026, 5, 1), clock_kind::verify, timer_kind::breach, 0};
+  raw_put(store::timer_key(0, id_, bogus), "");
+  auto r = check();
+  ASSERT_EQ(r.problems.size(), 2u);
+  EXPECT_NE(r.problems[0].find("missing index entry"), std::string::npos) << r.problems[0];
+  EXPECT_NE(r.problems[1].find("stray index entry"), std::string::npos) << r.problems[1];
+}
+
+TEST_F(fsck_test, reports_a_gap_in_an_event_log) {
+  ASSERT_TRUE(s_->db()->Delete(rocksdb::WriteOptions(), store::event_key(0, id_, 1)).ok());
+  auto r = check();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.problems.front().find("gap"), std::string::npos) << r.problems.front();
+}
+
+}  // namespace
+}  // namespace doorstep
