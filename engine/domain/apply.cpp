@@ -106,6 +106,7 @@ struct applier {
   }
   void operator()(const resumed_ev& ev) {
     t.st = t.resume_to;
+    t.resume_to = status::received;
     t.clocks = ev.clocks;
   }
   void operator()(const merged_ev& ev) {

@@ -313,7 +313,7 @@ json::object encode(const sla_clock& c) {
   o["warn_at"] = std::move(warn);
   o["warnings_fired"] = c.warnings_fired;
   o["breached"] = c.breached;
-  if (c.state == clock_state::paused) o["remaining_ms"] = c.remaining.count();
+  if (c.remaining.count() != 0) o["remaining_ms"] = c.remaining.count();
   if (c.state == clock_state::stopped) o["stopped_at"] = format_rfc3339(c.stopped_at);
   return o;
 }

@@ -306,10 +306,9 @@ class decider {
     emit(reopened_ev{c.reason, fresh_clocks(t_.sla_policy, false)});
     if (terms.reopen_escalates) {
       // The reopened ticket is dispatched at its old level; apply the escalation on top.
-      ticket after = apply(t_, out_.back());
-      decider up(after, c_, now_, p_);
-      up.out_ = out_;
-      if (up.emit_escalation(escalation_reason::dissatisfied, c.reason)) out_ = std::move(up.out_);
+      const ticket reopened = apply(t_, out_.back());
+      decider up(reopened, c_, now_, p_);
+      if (up.emit_escalation(escalation_reason::dissatisfied, c.reason)) out_.push_back(std::move(up.out_.back()));
     }
     return std::nullopt;
   }
