@@ -197,6 +197,9 @@ sla::policy_spec load_sla_policy(const ynode& p, const std::vector<std::unique_p
   if (basis != "continuous" && basis != "working") p.at("basis").fail("must be continuous or working");
   s.continuous = basis == "continuous";
   const sla::calendar* cal = nullptr;
+  if (s.continuous && p.has("calendar")) {
+    p.at("calendar").fail("a continuous (24x7) policy uses no calendar; remove it or use basis: working");
+  }
   if (!s.continuous) {
     s.calendar_id = p.at("calendar").id();
     for (const auto& c : calendars) {

@@ -5,6 +5,7 @@
 // Every expected instant is worked out by hand in the comment beside it, in Shanghai time.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
