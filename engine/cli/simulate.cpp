@@ -8,7 +8,7 @@
 #include <random>
 #include <unordered_map>
 
-#include "cli/summary.h"
+#include "stats/summary.h"
 #include "domain/codec.h"
 #include "runtime/engine.h"
 
@@ -246,16 +246,16 @@ int run_simulate(const config::loaded_config& cfg, const simulate_options& opts,
     }
     eng.stop();
     if (code == 0 && !opts.acks) {
-      const auto s = compute_summary(**st, *cfg.rules);
+      const auto s = stats::compute_summary(**st, *cfg.rules);
       if (opts.json) {
-        out << summary_json(s) << "\n";
+        out << stats::summary_json(s) << "\n";
       } else {
         out << "Simulated " << (lines.empty() ? std::string("stdin") : format_rfc3339(lines.front().at) + " .. " +
                                                                           format_rfc3339(clk.now()))
             << "\n";
         sim.report_counts(out);
         out << "\n";
-        print_summary(out, s);
+        stats::print_summary(out, s);
       }
     }
   }

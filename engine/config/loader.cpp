@@ -74,6 +74,9 @@ std::vector<std::unique_ptr<sla::calendar>> load_calendars(const ynode& root) {
     for (const auto& w : c.at("working_hours").items()) {
       auto [from, to] = parse_window(w);
       if (to <= from) w.fail("a working period must end after it starts");
+      if (!spec.working_hours.empty() && from < spec.working_hours.back().end_minute) {
+        w.fail("working periods must be in order and must not overlap");
+      }
       spec.working_hours.push_back({from, to});
     }
     if (auto weekend = c.get("weekend")) {
@@ -103,6 +106,16 @@ std::vector<std::unique_ptr<sla::calendar>> load_calendars(const ynode& root) {
             add_days(d, days);
             for (const auto& day : days) {
               if (day.year != year) d.fail("date " + d.str() + " is not in year " + key);
+              const auto wd = weekday_from_days(days_from_civil(day.year, day.month, day.day));
+              if (std::string(field) == "make_up_days" && !spec.weekend_days.count(wd)) {
+                d.fail("make-up day " + d.str() + " is not a weekend day");
+              }
+              if (std::string(field) == "make_up_days" && spec.holidays.count(day)) {
+                d.fail("date " + d.str() + " is both a holiday and a make-up working day");
+              }
+              if (std::string(field) == "holidays" && spec.make_up_days.count(day)) {
+                d.fail("date " + d.str() + " is both a holiday and a make-up working day");
+              }
             }
             target.insert(days.begin(), days.end());
           }
@@ -158,6 +171,9 @@ void load_node(const ynode& n, const std::string& parent, routing::jurisdiction_
     u.only_keys({"id", "name", "handles"});
     routing::unit unit{u.at("id").id(), u.at("name").str(), lvl, node.id, std::move(handles)};
     if (tree.find_unit(unit.id)) u.at("id").fail("duplicate unit id '" + unit.id + "'");
+    if (tree.find(unit.id) || unit.id == node.id) {
+      u.at("id").fail("unit id '" + unit.id + "' is already a place id (places and units share one namespace)");
+    }
     tree.add_unit(unit);
     return unit.id;
   };
@@ -173,13 +189,21 @@ void load_node(const ynode& n, const std::string& parent, routing::jurisdiction_
     node.unit_id = add_unit(*u, *lvl, {});
   }
   if (auto deps = n.get("departments")) {
+    std::set<std::string> handled_here;
     for (const auto& d : deps->items()) {
       auto handles = d.at("handles").strings();
+      if (handles.empty()) d.at("handles").fail("a department must handle at least one category");
+      for (const auto& code : handles) {
+        if (!handled_here.insert(code).second) {
+          d.at("handles").fail("category '" + code + "' is already handled by another department of " + node.id);
+        }
+      }
       handles_to_check.emplace_back(d.at("handles"), handles);
       node.department_ids.push_back(add_unit(d, level::department, {handles.begin(), handles.end()}));
     }
   }
   if (tree.find(node.id)) n.at("id").fail("duplicate jurisdiction id '" + node.id + "'");
+  if (tree.find_unit(node.id)) n.at("id").fail("place id '" + node.id + "' is already a unit id (places and units share one namespace)");
   const auto id = node.id;
   tree.add_node(std::move(node));
   if (auto children = n.get("children")) {
@@ -212,12 +236,9 @@ sla::policy_spec load_sla_policy(const ynode& p, const std::vector<std::unique_p
     const auto text = field.str();
     // Under a working basis a day is one working day (the calendar's day length).
     std::size_t used = 0;
-    double amount = 0;
-    try {
-      amount = std::stod(text, &used);
-    } catch (const std::exception&) {
-      field.fail("'" + text + "' is not a target like 15m, 2h or 7d");
-    }
+    while (used < text.size() && text[used] >= '0' && text[used] <= '9') ++used;
+    if (used == 0 || used > 6) field.fail("'" + text + "' is not a target like 15m, 2h or 7d");
+    const double amount = std::stod(text.substr(0, used));
     const auto unit = text.substr(used);
     if (amount <= 0) field.fail("a target must be positive");
     duration d{};
@@ -326,6 +347,59 @@ routing::rule load_rule(const ynode& r, const routing::rulebook_parts& parts,
   return rule;
 }
 
+// Every community a rule can reach: all of them, or those in/around its jurisdictions.
+std::vector<const routing::node*> communities_in_reach(const routing::rulebook_parts& parts, const routing::rule& r) {
+  std::vector<const routing::node*> out;
+  for (const auto& [id, n] : parts.tree.nodes()) {
+    if (n.kind != node_kind::community) continue;
+    const bool reached =
+        r.match.jurisdictions.empty() ||
+        std::any_of(r.match.jurisdictions.begin(), r.match.jurisdictions.end(), [&](const std::string& j) {
+          return parts.tree.in_subtree(id, j) || parts.tree.in_subtree(j, id);
+        });
+    if (reached) out.push_back(&n);
+  }
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->id < b->id; });
+  return out;
+}
+
+bool department_on_path(const routing::jurisdiction_tree& tree, const std::string& unit_id, const std::string& place) {
+  for (const auto* n = tree.find(place); n != nullptr; n = n->parent.empty() ? nullptr : tree.find(n->parent)) {
+    if (std::find(n->department_ids.begin(), n->department_ids.end(), unit_id) != n->department_ids.end()) return true;
+  }
+  return false;
+}
+
+// A rule that sends categories to a department must find one for every place it can
+// match: otherwise those tickets would silently fall back to a street office.
+void check_department_rules(const routing::rulebook_parts& parts, const std::vector<ynode>& rules) {
+  for (std::size_t i = 0; i < parts.rules.size(); ++i) {
+    const auto& r = parts.rules[i];
+    if (r.at != level::department || r.match.categories.empty()) continue;
+    for (const auto* community : communities_in_reach(parts, r)) {
+      if (!r.unit_id.empty()) {
+        const auto* u = parts.tree.find_unit(r.unit_id);
+        if (!department_on_path(parts.tree, r.unit_id, community->id)) {
+          rules[i].at("route").at("unit").fail("department '" + r.unit_id + "' does not serve " + community->name +
+                                               " (" + community->id + "), which this rule can match");
+        }
+        for (const auto& cat : r.match.categories) {
+          if (!u->handles.count(cat) && !u->handles.count("*")) {
+            rules[i].at("route").at("unit").fail("department '" + r.unit_id + "' does not handle category '" + cat + "'");
+          }
+        }
+        continue;
+      }
+      for (const auto& cat : r.match.categories) {
+        if (parts.tree.unit_at(community->id, cat, level::department) == nullptr) {
+          rules[i].at("match").at("category").fail("no department handles '" + cat + "' for " + community->name +
+                                                   " (" + community->id + ")");
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 loaded_config load(const std::filesystem::path& entry_file) {
@@ -405,6 +479,14 @@ loaded_config load(const std::filesystem::path& entry_file) {
     parts.rules.push_back(std::move(rule));
   }
   if (rules.empty()) routing_root.at("rules").fail("at least one rule (the default) is required");
+  for (std::size_t i = 0; i + 1 < parts.rules.size(); ++i) {
+    const auto& m = parts.rules[i].match;
+    if (m.categories.empty() && m.severities.empty() && m.channels.empty() && m.jurisdictions.empty() &&
+        m.keywords.empty() && !m.hours) {
+      rules[i].at("match").fail("only the last rule may match everything; this one would hide every rule after it");
+    }
+  }
+  check_department_rules(parts, rules);
   const auto& last = parts.rules.back().match;
   if (!last.categories.empty() || !last.severities.empty() || !last.channels.empty() ||
       !last.jurisdictions.empty() || !last.keywords.empty() || last.hours) {

@@ -91,6 +91,9 @@ struct command {
   // Idempotency-Key, Kafka message id, simulate line id). Submits use the appeal's
   // source_id instead.
   std::string idempotency_key;
+  // What the key was first used with (e.g. a hash of the HTTP body); a repeat of the
+  // key with another fingerprint is refused as idempotency_conflict.
+  std::string idempotency_fingerprint;
 };
 
 // The wire name of a command ("submit", "accept", "timer_fired", ...).

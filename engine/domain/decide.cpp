@@ -166,7 +166,11 @@ class decider {
       target = placement{c.to, c.unit_id, {}, {}, {}};
     }
     if (!target) return make_error("unknown_unit", "no unit at or above this level", "level");
-    auto routed = p_.route(t_.origin, now_);
+    appeal current = t_.origin;
+    current.category = t_.category;
+    current.jurisdiction_id = t_.jurisdiction_id;
+    current.sev = t_.sev;
+    auto routed = p_.route(current, now_);
     if (!routed) return routed.err();
     placement pl = *routed;
     pl.at = target->at;

@@ -64,7 +64,8 @@ result<placement> rulebook::route(const appeal& a, instant now) const {
   auto community = community_of(a.jurisdiction_id);
   if (!community) return community.err();
   const severity effective = cat->urgent ? severity::urgent : a.sev;
-  const auto local = to_millis(now) / 60000 + parts_.utc_offset_minutes;
+  const instant when = a.reported_at != instant{} ? a.reported_at : now;  // time of day of the report
+  const auto local = to_millis(when) / 60000 + parts_.utc_offset_minutes;
   const int minute = static_cast<int>(((local % 1440) + 1440) % 1440);
   for (const auto& r : parts_.rules) {
     if (!matches(r, a, effective, minute, parts_.tree)) continue;
@@ -99,7 +100,15 @@ std::optional<placement> rulebook::unit_at_or_above(const std::string& place, co
 bool rulebook::unit_serves(const std::string& unit_id, level at, const std::string& place) const {
   const unit* u = parts_.tree.find_unit(unit_id);
   if (u == nullptr || u->lvl != at) return false;
-  if (at == level::department) return true;
+  if (at == level::department) {
+    const auto& tree = parts_.tree;
+    for (const node* n = tree.find(place); n != nullptr; n = n->parent.empty() ? nullptr : tree.find(n->parent)) {
+      for (const auto& d : n->department_ids) {
+        if (d == unit_id) return true;
+      }
+    }
+    return false;
+  }
   auto kind = kind_for_level(at);
   const node* n = parts_.tree.ancestor(place, *kind);
   return n != nullptr && n->unit_id == unit_id;

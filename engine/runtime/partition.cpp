@@ -38,12 +38,33 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   return out;
 }
 
+// Idempotency entries: "<source_id>" -> ticket id for appeals; "cmd:<key>" ->
+// "<ticket id>\n<fingerprint>\n<joined|>" for keyed commands.
+namespace {
+std::string keyed_value(const outcome& o, const command& c) {
+  return o.ticket_id + "\n" + c.idempotency_fingerprint + "\n" + (o.joined ? "joined" : "");
+}
+}  // namespace
+
 outcome partition::run_one(store::batch& b, const command& c, instant now) {
-  if (const auto* s = std::get_if<submit_cmd>(&c.body)) return run_submit(b, c, *s, now);
   const std::string key = c.idempotency_key.empty() ? std::string{} : "cmd:" + c.idempotency_key;
   if (!key.empty()) {
-    if (auto seen = b.get(store::source_key(index_, key))) return replay(b, *seen, false);
+    if (auto seen = b.get(store::source_key(index_, key))) {
+      const auto first_nl = seen->find('\n');
+      const auto second_nl = first_nl == std::string::npos ? std::string::npos : seen->find('\n', first_nl + 1);
+      const std::string ticket_id = seen->substr(0, first_nl);
+      const std::string fingerprint =
+          first_nl == std::string::npos ? std::string{} : seen->substr(first_nl + 1, second_nl - first_nl - 1);
+      if (fingerprint != c.idempotency_fingerprint) {
+        return rejected(make_error("idempotency_conflict",
+                                   "Idempotency-Key " + c.idempotency_key + " was first used with another request"));
+      }
+      auto o = replay(b, ticket_id);
+      o.joined = second_nl != std::string::npos && seen->substr(second_nl + 1) == "joined";
+      return o;
+    }
   }
+  if (const auto* s = std::get_if<submit_cmd>(&c.body)) return run_submit(b, c, *s, now, key);
   if (const auto* m = std::get_if<merge_cmd>(&c.body)) return run_merge(b, c, *m, now, key);
   auto loaded = b.load_ticket(c.ticket_id);
   if (!loaded) return rejected(loaded.err());
@@ -59,29 +80,31 @@ outcome partition::run_one(store::batch& b, const command& c, instant now) {
   return o;
 }
 
-outcome partition::replay(store::batch& b, const std::string& ticket_id, bool submit, const std::string& source) {
+outcome partition::replay(store::batch& b, const std::string& ticket_id) {
   outcome o;
   o.ticket_id = ticket_id;
   o.replayed = true;
   auto t = b.load_ticket(ticket_id);
-  if (t && *t) {
-    o.after = **t;
-    o.joined = submit && o.after.origin.source_id != source;
-  }
+  if (t && *t) o.after = **t;
   return o;
 }
 
-outcome partition::run_submit(store::batch& b, const command& c, const submit_cmd& s, instant now) {
+outcome partition::run_submit(store::batch& b, const command& c, const submit_cmd& s, instant now,
+                              const std::string& key) {
   const auto& source = s.a.source_id;
   if (!source.empty()) {
-    if (auto seen = b.get(store::source_key(index_, source))) return replay(b, *seen, true, source);
+    if (auto seen = b.get(store::source_key(index_, source))) {
+      auto o = replay(b, *seen);
+      o.joined = o.after.origin.source_id != source;
+      return o;
+    }
   }
   if (auto dup = find_duplicate(b, s.a, now)) {
     auto t = b.load_ticket(*dup);
     if (t && *t) {
       command join = c;
       join.ticket_id = *dup;
-      auto o = decide_and_stage(b, **t, join, now, source);
+      auto o = decide_and_stage(b, **t, join, now, key, source, true);
       o.joined = o.ok();
       return o;
     }
@@ -91,7 +114,7 @@ outcome partition::run_submit(store::batch& b, const command& c, const submit_cm
   if (auto cur = b.get(store::meta_key(index_, counter))) seq = std::stoull(*cur) + 1;
   command create = c;
   create.ticket_id = store::make_ticket_id(now, index_, seq);
-  auto o = decide_and_stage(b, ticket{}, create, now, source);
+  auto o = decide_and_stage(b, ticket{}, create, now, key, source, false);
   if (o.ok()) {
     (void)b.next_counter(counter);
     o.created = true;
@@ -147,14 +170,18 @@ std::optional<std::string> partition::find_duplicate(store::batch& b, const appe
 }
 
 outcome partition::decide_and_stage(store::batch& b, const ticket& before, const command& c, instant now,
-                                    const std::string& source_id) {
+                                    const std::string& key, const std::string& source, bool joining) {
   auto events = decide(before, c, now, rules_);
   if (!events) return rejected(events.err());
   ticket after = before;
   for (const auto& e : *events) after = apply(std::move(after), e);
-  b.stage(before, after, *events, dup_scope(before), dup_scope(after), source_id);
   outcome o;
   o.ticket_id = after.id;
+  o.joined = joining;
+  std::vector<std::pair<std::string, std::string>> idempotency;
+  if (!source.empty()) idempotency.emplace_back(source, after.id);
+  if (!key.empty()) idempotency.emplace_back(key, keyed_value(o, c));
+  b.stage(before, after, *events, dup_scope(before), dup_scope(after), idempotency);
   o.events = std::move(*events);
   o.after = std::move(after);
   return o;

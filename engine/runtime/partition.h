@@ -54,13 +54,15 @@ class partition {
 
  private:
   outcome run_one(store::batch& b, const command& c, instant now);
-  outcome run_submit(store::batch& b, const command& c, const submit_cmd& s, instant now);
+  outcome run_submit(store::batch& b, const command& c, const submit_cmd& s, instant now, const std::string& key);
   outcome run_merge(store::batch& b, const command& c, const merge_cmd& m, instant now, const std::string& key);
-  outcome replay(store::batch& b, const std::string& ticket_id, bool submit, const std::string& source = {});
+  outcome replay(store::batch& b, const std::string& ticket_id);
   std::optional<std::string> find_duplicate(store::batch& b, const appeal& a, instant now);
   // Decides on `before`, stages the result; returns the outcome (with err on rejection).
+  // `key` is the command's idempotency entry name ("cmd:<key>"), `source` the appeal's
+  // source id; both are stored with the effects when non-empty.
   outcome decide_and_stage(store::batch& b, const ticket& before, const command& c, instant now,
-                           const std::string& source_id);
+                           const std::string& key, const std::string& source = {}, bool joining = false);
 
   unsigned index_;
   store::store& store_;

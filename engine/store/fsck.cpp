@@ -36,8 +36,9 @@ class checker {
     check_orphan_events(p, ticket_ids);
     check_indexes(p, expected);
     s_.scan(family_prefix(p, kSource), [&](std::string_view key, std::string_view value) {
-      if (!ticket_ids.count(std::string(value))) {
-        problem("source key " + std::string(key) + " points to missing ticket " + std::string(value));
+      const auto id = value.substr(0, value.find('\n'));  // keyed commands store "<id>\n<fingerprint>..."
+      if (!ticket_ids.count(std::string(id))) {
+        problem("source key " + std::string(key) + " points to missing ticket " + std::string(id));
       }
       return true;
     });

@@ -83,7 +83,7 @@ std::uint64_t batch::next_counter(const std::string& name) {
 
 void batch::stage(const ticket& before, const ticket& after, const std::vector<event>& events,
                   std::string_view dup_scope_before, std::string_view dup_scope_after,
-                  const std::string& source_id) {
+                  const std::vector<std::pair<std::string, std::string>>& idempotency) {
   for (const auto& e : events) {
     const auto text = encode_text(codec::encode(e));
     wb_.Put(event_key(partition_, e.ticket_id, e.seq), text);
@@ -105,7 +105,7 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
   for (const auto& e : new_entries) {
     if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) wb_.Put(e.key, e.value);
   }
-  if (!source_id.empty()) wb_.Put(source_key(partition_, source_id), after.id);
+  for (const auto& [id, value] : idempotency) wb_.Put(source_key(partition_, id), value);
   ++commands_;
 }
 

@@ -47,9 +47,10 @@ class batch {
   void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn);
 
   // Stages one command's effects: its events (log + outbox), the new snapshot, the
-  // index changes from `before` to `after`, and the source id if any.
+  // index changes from `before` to `after`, and idempotency entries (source key -> value).
   void stage(const ticket& before, const ticket& after, const std::vector<event>& events,
-             std::string_view dup_scope_before, std::string_view dup_scope_after, const std::string& source_id);
+             std::string_view dup_scope_before, std::string_view dup_scope_after,
+             const std::vector<std::pair<std::string, std::string>>& idempotency = {});
 
   // Stages the removal of one key (a stale index entry), counted as a command.
   void erase(const std::string& key);

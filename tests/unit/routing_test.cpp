@@ -444,9 +444,6 @@ TEST(routing, unit_serves_only_the_ladder_unit_of_that_place_at_that_level) {
 }
 
 TEST(routing, unit_serves_rejects_a_department_of_another_city) {
-  GTEST_SKIP() << "BUG: rulebook::unit_serves returns true for any department at level department "
-                  "whatever the place (rulebook.cpp: `if (at == level::department) return true;`), so a "
-                  "manual dispatch of a 红梅社区 (Hangzhou) ticket to 泰兴市燃气服务中心 is accepted";
   EXPECT_FALSE(book().unit_serves("taixing-gas", level::department, "hongmei-xincun-b1"));
   EXPECT_FALSE(book().unit_serves("hongqiao-safety", level::department, "runtai-huayuan-b1"));
 }

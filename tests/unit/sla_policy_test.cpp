@@ -79,11 +79,12 @@ TEST(sla_policy, general_7d_dispatched_before_spring_festival_counts_make_up_sat
                      // resolve 52h30: Fri 1h30 -> 51h; Sat 14 -> 43h30; Tue 24 -> 36h; Wed 25 -> 28h30;
                      // Thu 26 -> 21h; Fri 27 -> 13h30; Sat 28 -> 6h; Mon 03-02 AM 3h30 -> 2h30,
                      // PM 13:30 + 2h30 = 16:00.
-                     // warn 0.5 = 26h15: Fri -> 24h45; Sat -> 17h15; Tue -> 9h45; Wed 08:30 + 2h15 = 10:45.
+                     // warn 0.5 = 26h15: Fri -> 24h45; Sat -> 17h15; Tue -> 9h45; Wed -> 2h15;
+                     // Thu 26 08:30 + 2h15 = 10:45.
                      // warn 0.8 = 42h: Fri -> 40h30; Sat -> 33h; Tue -> 25h30; Wed -> 18h; Thu -> 10h30;
                      // Fri 27 -> 3h; Sat 28 08:30 + 3h = 11:30.
                      {clock_kind::resolve, hours(52) + minutes(30), "2026-03-02T16:00:00+08:00",
-                      {"2026-02-25T10:45:00+08:00", "2026-02-28T11:30:00+08:00"}},
+                      {"2026-02-26T10:45:00+08:00", "2026-02-28T11:30:00+08:00"}},
                      // verify 15h: Fri 1h30 -> 13h30; Sat 14 -> 6h; Tue 24 AM 3h30 -> 2h30, PM 16:00.
                      // warn 0.5 = 7h30: Fri 1h30 -> 6h; Sat AM 3h30 -> 2h30; PM 16:00.
                      // warn 0.8 = 12h: Fri -> 10h30; Sat -> 3h; Tue 24 08:30 + 3h = 11:30.

@@ -30,7 +30,7 @@ ticket stage_submit(store::batch& b, const std::string& id, const std::string& s
   auto events = decide(ticket{}, c, now, *demo_config().rules);
   EXPECT_TRUE(events.ok());
   const ticket after = fold(*events);
-  b.stage(ticket{}, after, *events, "", dup_scope(after), source);
+  b.stage(ticket{}, after, *events, "", dup_scope(after), {{source, after.id}});
   return after;
 }
 

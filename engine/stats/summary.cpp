@@ -1,14 +1,15 @@
-#include "cli/summary.h"
+#include "stats/summary.h"
 
 #include <boost/json.hpp>
 #include <cstdio>
 
-namespace doorstep::cli {
+namespace doorstep::stats {
 namespace {
 
 struct ticket_facts {
   bool response_due = false;
   bool response_breached = false;
+  std::array<bool, kClockCount> breached{};
 };
 
 ticket_facts scan_events(const std::vector<event>& log, summary& out) {
@@ -24,6 +25,7 @@ ticket_facts scan_events(const std::vector<event>& log, summary& out) {
     if (std::holds_alternative<accepted_ev>(e.body)) f.response_due = true;
     if (const auto* b = std::get_if<sla_breached_ev>(&e.body)) {
       ++out.breaches[std::string(lvl ? to_string(*lvl) : "none") + "/" + std::string(to_string(b->clock))];
+      f.breached[static_cast<std::size_t>(b->clock)] = true;
       if (b->clock == clock_kind::accept || b->clock == clock_kind::contact) {
         f.response_due = true;
         f.response_breached = true;
@@ -45,11 +47,30 @@ void count(rates& r, const ticket& t, const ticket_facts& f) {
     ++r.rated;
     if (*t.rating >= 4) ++r.satisfied;
   }
+  for (auto k : kAllClocks) {
+    const auto i = static_cast<std::size_t>(k);
+    const auto& c = t.clock(k);
+    if (f.breached[i]) {
+      ++r.clock_due[i];
+    } else if (c.state == clock_state::stopped) {
+      ++r.clock_due[i];
+      if (c.stopped_at <= c.due) ++r.clock_met[i];
+    }
+  }
+  for (const auto& e : t.escalations) ++r.escalations[std::string(to_string(e.reason))];
 }
 
 std::string name_of(const routing::rulebook& rules, const std::string& id) {
   const auto* n = rules.tree().find(id);
   return n ? n->name : id;
+}
+
+bool selected(const ticket& t, const routing::rulebook& rules, const filter& f) {
+  if (f.created_from && t.created_at < *f.created_from) return false;
+  if (f.created_to && t.created_at >= *f.created_to) return false;
+  if (!f.jurisdiction.empty() && !rules.tree().in_subtree(t.jurisdiction_id, f.jurisdiction)) return false;
+  if (f.visible && !f.visible(t)) return false;
+  return true;
 }
 
 std::string pct(double v) {
@@ -60,21 +81,27 @@ std::string pct(double v) {
 
 }  // namespace
 
-summary compute_summary(const store::store& s, const routing::rulebook& rules) {
+summary compute_summary(const store::store& s, const routing::rulebook& rules, const filter& f) {
   summary out;
   s.for_each_ticket([&](unsigned, const ticket& t) {
+    if (!selected(t, rules, f)) return true;
     ++out.tickets;
     out.appeals += 1 + t.joined.size();
     ++out.by_status[std::string(to_string(t.st))];
-    ++out.by_level[std::string(t.lvl ? to_string(*t.lvl) : "none")];
+    const std::string lvl(t.lvl ? to_string(*t.lvl) : "none");
+    ++out.by_level[lvl];
     ++out.by_entry_level[std::string(to_string(t.entry_level))];
     auto log = s.load_events(t.id);
     const auto facts = log ? scan_events(*log, out) : ticket_facts{};
     count(out.overall, t, facts);
-    const auto street = rules.street_of(t.jurisdiction_id);
-    const auto street_name = name_of(rules, street);
+    const auto street_name = name_of(rules, rules.street_of(t.jurisdiction_id));
     count(out.by_street[street_name], t, facts);
     count(out.by_community[street_name + " / " + name_of(rules, t.community_id)], t, facts);
+    count(out.by_unit[t.unit_id.empty() ? "(triage)" : t.unit_id], t, facts);
+    count(out.by_level_rates[lvl], t, facts);
+    if (t.joined.size() + 1 >= rules.duplicates().hot_spot_joins + 1 && is_open(t.st)) {
+      out.hot_spots.push_back({t.id, t.jurisdiction_id, t.category, t.joined.size() + 1});
+    }
     return true;
   });
   return out;
@@ -141,4 +168,4 @@ std::string summary_json(const summary& s) {
   return json::serialize(o);
 }
 
-}  // namespace doorstep::cli
+}  // namespace doorstep::stats
