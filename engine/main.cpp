@@ -8,7 +8,9 @@
 #include <iostream>
 
 #include "cli/generate.h"
+#include "cli/serve.h"
 #include "cli/simulate.h"
+#include "cli/tokens.h"
 #include "config/loader.h"
 #include "store/fsck.h"
 
@@ -37,8 +39,8 @@ int check_config(const config::loaded_config& cfg) {
   return 0;
 }
 
-int fsck(const config::loaded_config& cfg, const std::string& data_dir) {
-  auto st = store::store::open(data_dir, store::options{cfg.engine.partitions, true, false, true});
+int fsck(const config::loaded_config& cfg, const std::filesystem::path& data_dir) {
+  auto st = store::store::open(data_dir / "store", store::options{cfg.engine.partitions, true, false, true});
   if (!st) {
     std::cerr << "fsck: " << st.err().message << "\n";
     return 2;
@@ -64,7 +66,33 @@ int main(int argc, char** argv) {
 
   std::string data_dir;
   auto* fsck_cmd = app.add_subcommand("fsck", "verify snapshots equal the fold of their events and every index entry");
-  fsck_cmd->add_option("--data", data_dir, "store directory (default: engine.data_dir from config)");
+  fsck_cmd->add_option("--data", data_dir, "data directory (default: engine.data_dir from config)");
+
+  cli::serve_options serve;
+  auto* serve_cmd = app.add_subcommand("serve", "serve the HTTP API (REST under /api/v1) until SIGINT or SIGTERM");
+  serve_cmd->add_option("--listen", serve.listen, "address and port (default 127.0.0.1:8080; port 0 picks one)");
+  serve_cmd->add_option("--data", serve.data_dir, "data directory (default: engine.data_dir from config)");
+  serve_cmd->add_option("--clock", serve.clock, "real or simulated (drills: POST /api/v1/admin/clock moves it)")
+      ->check(CLI::IsMember({"real", "simulated"}));
+  serve_cmd->add_option("--clock-start", serve.clock_start, "simulated clock start, RFC 3339 (default: now)");
+  serve_cmd->add_flag("--demo-tokens", serve.demo_tokens, "create and print well-known tokens for local trials");
+  serve_cmd->add_option("--threads", serve.threads, "I/O and engine threads")->check(CLI::Range(1, 64));
+  serve_cmd->add_option("--rate", serve.rate, "requests per second per token (bursts of twice that)")
+      ->check(CLI::Range(0.1, 1e6));
+  serve_cmd->add_option("--max-body", serve.max_body, "largest request body in bytes")->check(CLI::Range(256, 16777216));
+
+  cli::token_options tok;
+  auto* token_cmd = app.add_subcommand("token", "manage API bearer tokens (only SHA-256 hashes are stored)");
+  token_cmd->add_option("--data", data_dir, "data directory (default: engine.data_dir from config)");
+  token_cmd->require_subcommand(1);
+  auto* tok_add = token_cmd->add_subcommand("add", "create a token and print it once");
+  tok_add->add_option("--name", tok.name, "who holds it (unique)")->required();
+  tok_add->add_option("--role", tok.role, "operator, handler, supervisor, integration or admin")->required();
+  tok_add->add_option("--scope", tok.scope, "jurisdiction subtree the token may see and act on (default *)");
+  tok_add->add_option("--unit", tok.unit_id, "handler tokens: the unit they act for");
+  auto* tok_list = token_cmd->add_subcommand("list", "list tokens (names, roles, scopes; never the tokens)");
+  auto* tok_revoke = token_cmd->add_subcommand("revoke", "delete a token");
+  tok_revoke->add_option("--name", tok.name, "the token's name")->required();
 
   cli::simulate_options sim;
   std::string until;
@@ -92,6 +120,11 @@ int main(int argc, char** argv) {
     const auto cfg = config::load(config_path);
     if (check->parsed()) return check_config(cfg);
     if (fsck_cmd->parsed()) return fsck(cfg, data_dir.empty() ? cfg.engine.data_dir : data_dir);
+    if (serve_cmd->parsed()) return cli::run_serve(cfg, serve, std::cout, std::cerr);
+    if (token_cmd->parsed()) {
+      tok.action = tok_add->parsed() ? "add" : tok_list->parsed() ? "list" : "revoke";
+      return cli::run_tokens(cfg, data_dir.empty() ? cfg.engine.data_dir : data_dir, tok, std::cout, std::cerr);
+    }
     if (sim_cmd->parsed()) {
       if (!until.empty()) {
         auto t = parse_rfc3339(until);

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev librdkafka-dev prometheus-cpp-dev
-  libyaml-cpp-dev libcli11-dev libspdlog-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 kcat prometheus wrk
 )

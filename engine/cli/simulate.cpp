@@ -206,7 +206,7 @@ int run_simulate(const config::loaded_config& cfg, const simulate_options& opts,
   const auto dir = temporary ? temp_store() : opts.data_dir;
   int code = 0;
   {
-    auto st = store::store::open(dir, store::options{cfg.engine.partitions, opts.sync, true, false});
+    auto st = store::store::open(dir / "store", store::options{cfg.engine.partitions, opts.sync, true, false});
     if (!st) {
       err << "simulate: " << st.err().message << "\n";
       return 1;

@@ -110,7 +110,7 @@ TEST(crash, sigkill_at_random_points_loses_nothing_acknowledged_and_fires_each_d
   auto fsck = testing::run_command({DOORSTEP_BINARY, "--config", kConfig, "fsck", "--data", (dir.path() / "db").string()});
   EXPECT_EQ(fsck.code, 0) << fsck.out;
 
-  auto opened = store::store::open(dir.path() / "db", store::options{demo_config().engine.partitions, false, false, true});
+  auto opened = store::store::open(dir.path() / "db" / "store", store::options{demo_config().engine.partitions, false, false, true});
   ASSERT_TRUE(opened.ok()) << opened.err().message;
   const auto& st = **opened;
 

@@ -1,0 +1,91 @@
+// engine/api/handler.h
+// The HTTP API as a function: handle(request) -> response, called by the server's
+// sessions. REST under /api/v1, plus /healthz and /readyz. Reads go straight to the
+// store; commands go through the engine and answer when committed. Thread-safe.
+#pragma once
+
+#include <boost/beast/http.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "api/auth.h"
+#include "runtime/engine.h"
+
+namespace doorstep::api {
+
+namespace http = boost::beast::http;
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+// Tokens from <data_dir>/tokens.json, reloaded when the file changes.
+class token_provider {
+ public:
+  explicit token_provider(std::filesystem::path file);
+  // The record for a presented token (a copy: the store may be reloaded meanwhile).
+  std::optional<token_record> find(std::string_view token);
+
+ private:
+  std::filesystem::path file_;
+  std::mutex mu_;
+  token_store tokens_;
+  std::filesystem::file_time_type loaded_{};
+  std::chrono::steady_clock::time_point checked_{};
+};
+
+// A token bucket per token name: `rate` requests a second, bursts up to `burst`.
+class rate_limiter {
+ public:
+  rate_limiter(double rate, double burst) : rate_(rate), burst_(burst) {}
+  // True if the request may go ahead; otherwise `retry_after` seconds to wait.
+  bool allow(const std::string& who, int& retry_after);
+
+ private:
+  struct bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point at;
+  };
+  double rate_, burst_;
+  std::mutex mu_;
+  std::unordered_map<std::string, bucket> buckets_;
+};
+
+struct call;
+
+struct handler_options {
+  std::filesystem::path tokens_file;
+  std::filesystem::path openapi_file;  // served at /api/v1/openapi.json
+  double rate_per_second = 100;
+  double rate_burst = 200;
+};
+
+class handler {
+ public:
+  handler(runtime::engine& eng, runtime::clock& clk, handler_options opts);
+
+  // Calls `done` exactly once, on this thread or on an engine thread.
+  void handle(const request& req, std::function<void(response)> done);
+
+ private:
+  void route(call& c);
+  void post_appeal(call& c);
+  void get_ticket(call& c, const std::string& id);
+  void get_events(call& c, const std::string& id);
+  void post_action(call& c, const std::string& id);
+  void get_worklist(call& c);
+  void get_stats(call& c);
+  void get_categories(call& c);
+  void get_jurisdictions(call& c);
+  void post_clock(call& c);
+  void get_openapi(call& c);
+
+  runtime::engine& engine_;
+  runtime::clock& clock_;
+  handler_options opts_;
+  token_provider tokens_;
+  rate_limiter limiter_;
+};
+
+}  // namespace doorstep::api

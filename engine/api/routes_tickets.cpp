@@ -1,0 +1,358 @@
+// engine/api/routes_tickets.cpp
+// Appeals, tickets, their events and actions, the supervisor's worklist and stats.
+#include <algorithm>
+#include <sstream>
+
+#include "api/call.h"
+#include "api/views.h"
+#include "stats/summary.h"
+#include "store/keys.h"
+
+namespace doorstep::api {
+namespace json = boost::json;
+
+namespace {
+
+std::string random_id() {
+  return "http-" + new_token().substr(3, 16);
+}
+
+// Loads a ticket the caller may see, or answers 404/403 and returns nullopt.
+std::optional<ticket> visible_ticket(call& c, runtime::engine& eng, const std::string& id) {
+  auto t = eng.storage().load_ticket(id);
+  if (!t) {
+    c.reply_error(t.err());
+    return std::nullopt;
+  }
+  if (!*t || !in_scope(c.token, (*t)->jurisdiction_id, eng.rules().tree())) {
+    // Out of scope answers like a missing ticket: its existence is not revealed.
+    c.reply_problem(make_problem(404, "not_found", "no ticket " + id));
+    return std::nullopt;
+  }
+  return std::move(**t);
+}
+
+std::string etag(const ticket& t) { return "\"" + std::to_string(t.version) + "\""; }
+
+}  // namespace
+
+void handler::post_appeal(call& c) {
+  auto body = c.json_body();
+  if (!body) return;
+  auto decoded = codec::decode_command_body(*body, "submit");
+  if (!decoded) return c.reply_error(decoded.err());
+  auto& a = std::get<submit_cmd>(*decoded).a;
+  const auto& tree = engine_.rules().tree();
+  if (tree.find(a.jurisdiction_id) && !in_scope(c.token, a.jurisdiction_id, tree)) {
+    return c.reply_problem(make_problem(403, "forbidden", "place " + a.jurisdiction_id + " is outside the token's scope",
+                                        "location.jurisdiction_id"));
+  }
+  if (c.token.who != role::operator_ && c.token.who != role::integration && c.token.who != role::admin) {
+    return c.reply_problem(make_problem(403, "forbidden", "role " + std::string(to_string(c.token.who)) +
+                                                              " may not file appeals"));
+  }
+  command cmd;
+  const std::string key(c.req["Idempotency-Key"]);
+  if (key.size() > 200) {
+    return c.reply_problem(make_problem(400, "bad_request", "Idempotency-Key is longer than 200 characters"));
+  }
+  cmd.id = key.empty() ? random_id() : "idem-" + key;
+  cmd.by = actor{c.token.who, c.token.name};
+  if (!key.empty()) {
+    cmd.idempotency_key = "http:" + c.token.name + ":" + key;
+    cmd.idempotency_fingerprint = sha256_hex(c.req.body());
+  }
+  if (a.reported_at == instant{}) a.reported_at = clock_.now();
+  cmd.body = std::move(*decoded);
+  auto self = c.self.lock();
+  engine_.post(std::move(cmd), [self, this](runtime::outcome o) {
+    if (!o.ok()) return self->reply_error(*o.err);
+    const auto& t = o.after;
+    json::object out{{"ticket_id", t.id},
+                     {"status", std::string(to_string(t.st))},
+                     {"level", t.lvl ? json::value(std::string(to_string(*t.lvl))) : json::value(nullptr)},
+                     {"unit_id", t.unit_id},
+                     {"deadlines", deadlines_view(t)},
+                     {"joined", o.joined},
+                     {"version", t.version}};
+    self->headers.emplace_back("Location", "/api/v1/tickets/" + t.id);
+    self->headers.emplace_back("ETag", etag(t));
+    self->reply_json(o.created || (o.replayed && !o.joined) ? http::status::created : http::status::ok, out);
+  });
+}
+
+void handler::get_ticket(call& c, const std::string& id) {
+  auto t = visible_ticket(c, engine_, id);
+  if (!t) return;
+  c.headers.emplace_back("ETag", etag(*t));
+  c.reply_json(http::status::ok, ticket_view(*t, clock_.now(), sees_pii(c.token, *t)));
+}
+
+void handler::get_events(call& c, const std::string& id) {
+  auto t = visible_ticket(c, engine_, id);
+  if (!t) return;
+  auto log = engine_.storage().load_events(id);
+  if (!log) return c.reply_error(log.err());
+  json::array events;
+  const bool pii = sees_pii(c.token, *t);
+  for (const auto& e : *log) events.push_back(event_view(e, pii));
+  c.reply_json(http::status::ok, json::object{{"ticket_id", id}, {"events", std::move(events)}});
+}
+
+void handler::post_action(call& c, const std::string& id) {
+  auto body = c.json_body();
+  if (!body) return;
+  auto t = visible_ticket(c, engine_, id);
+  if (!t) return;
+  auto action = body->find("action");
+  if (action == body->end() || !action->value().is_string()) {
+    return c.reply_problem(make_problem(422, "missing_field", "action is required", "action"));
+  }
+  const std::string name(action->value().as_string());
+  if (name == "submit") {
+    return c.reply_problem(make_problem(422, "invalid_field", "file appeals with POST /api/v1/appeals", "action"));
+  }
+  auto decoded = codec::decode_command_body(*body, name);
+  if (!decoded) return c.reply_error(decoded.err());
+  if (auto denied = authorize_action(c.token, name, *t, engine_.rules().tree())) {
+    return c.reply_problem(make_problem(403, "forbidden", denied->message));
+  }
+  if (const auto* esc = std::get_if<escalate_cmd>(&*decoded);
+      esc && c.token.who == role::handler && esc->reason != escalation_reason::handler_request) {
+    return c.reply_problem(make_problem(403, "forbidden", "a handler escalates with reason handler_request", "reason"));
+  }
+  command cmd;
+  cmd.ticket_id = id;
+  cmd.by = actor{c.token.who, c.token.name};
+  const std::string key(c.req["Idempotency-Key"]);
+  cmd.id = key.empty() ? random_id() : "idem-" + key;
+  if (!key.empty()) {
+    cmd.idempotency_key = "http:" + c.token.name + ":" + key;
+    cmd.idempotency_fingerprint = sha256_hex(id + "\n" + c.req.body());
+  }
+  const auto if_match = c.req[http::field::if_match];
+  if (!if_match.empty()) {
+    std::string v(if_match);
+    if (v.rfind("W/", 0) == 0) v = v.substr(2);
+    v.erase(std::remove(v.begin(), v.end(), '"'), v.end());
+    try {
+      std::size_t used = 0;
+      cmd.expected_version = std::stoull(v, &used);
+      if (used != v.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      return c.reply_problem(make_problem(400, "bad_request", "If-Match must be the ticket's ETag, e.g. \"3\""));
+    }
+  }
+  cmd.body = std::move(*decoded);
+  auto self = c.self.lock();
+  engine_.post(std::move(cmd), [self, this](runtime::outcome o) {
+    if (!o.ok()) return self->reply_error(*o.err);
+    const bool pii = sees_pii(self->token, o.after);
+    json::array events;
+    for (const auto& e : o.events) events.push_back(event_view(e, pii));
+    self->headers.emplace_back("ETag", etag(o.after));
+    self->reply_json(http::status::ok, json::object{{"ticket", ticket_view(o.after, clock_.now(), pii)},
+                                                    {"events", std::move(events)},
+                                                    {"replayed", o.replayed}});
+  });
+}
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, ',');) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+struct worklist_filter {
+  std::vector<std::string> statuses, levels, units, categories, channels;
+  std::string jurisdiction;
+  bool overdue = false, at_risk = false;
+  std::optional<instant> from, to;
+};
+
+bool contains(const std::vector<std::string>& v, std::string_view x) {
+  return v.empty() || std::find(v.begin(), v.end(), x) != v.end();
+}
+
+}  // namespace
+
+void handler::get_worklist(call& c) {
+  worklist_filter f;
+  auto q = [&](const char* k) {
+    auto it = c.query.find(k);
+    return it == c.query.end() ? std::string{} : it->second;
+  };
+  f.statuses = split_list(q("status"));
+  for (const auto& s : f.statuses) {
+    if (!parse_status(s)) return c.reply_problem(make_problem(422, "invalid_field", "unknown status '" + s + "'", "status"));
+  }
+  f.levels = split_list(q("level"));
+  for (const auto& l : f.levels) {
+    if (!parse_level(l)) return c.reply_problem(make_problem(422, "invalid_field", "unknown level '" + l + "'", "level"));
+  }
+  f.units = split_list(q("unit_id"));
+  f.categories = split_list(q("category"));
+  f.channels = split_list(q("channel"));
+  f.jurisdiction = q("jurisdiction");
+  if (!f.jurisdiction.empty() && !engine_.rules().tree().find(f.jurisdiction)) {
+    return c.reply_problem(make_problem(422, "unknown_jurisdiction", "unknown place '" + f.jurisdiction + "'", "jurisdiction"));
+  }
+  f.overdue = q("overdue") == "true";
+  f.at_risk = q("at_risk") == "true";
+  for (auto [key, slot] : {std::pair{"created_from", &f.from}, std::pair{"created_to", &f.to}}) {
+    if (auto v = q(key); !v.empty()) {
+      auto t = parse_rfc3339(v);
+      if (!t) return c.reply_problem(make_problem(422, "invalid_field", std::string(key) + " must be RFC 3339", key));
+      *slot = *t;
+    }
+  }
+  long limit = 50;
+  if (auto v = q("limit"); !v.empty()) {
+    try {
+      limit = std::stol(v);
+    } catch (const std::exception&) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 500) return c.reply_problem(make_problem(422, "invalid_field", "limit must be 1..500", "limit"));
+  }
+  const auto cursor = q("cursor");
+
+  const auto now = clock_.now();
+  const auto& tree = engine_.rules().tree();
+  struct row {
+    std::int64_t due;
+    ticket t;
+  };
+  std::vector<row> rows;
+  engine_.storage().for_each_ticket([&](unsigned, const ticket& t) {
+    if (!in_scope(c.token, t.jurisdiction_id, tree)) return true;
+    if (!contains(f.statuses, to_string(t.st))) return true;
+    if (!contains(f.levels, t.lvl ? to_string(*t.lvl) : "none")) return true;
+    if (!contains(f.units, t.unit_id) || !contains(f.categories, t.category) || !contains(f.channels, to_string(t.via))) return true;
+    if (!f.jurisdiction.empty() && !tree.in_subtree(t.jurisdiction_id, f.jurisdiction)) return true;
+    if (f.from && t.created_at < *f.from) return true;
+    if (f.to && t.created_at >= *f.to) return true;
+    if (f.overdue || f.at_risk) {
+      bool over = false, risk = false;
+      for (const auto& clk : t.clocks) {
+        if (clk.state != clock_state::running) continue;
+        const auto s = clock_state_name(clk, now);
+        over |= s == "breached";
+        risk |= s == "at_risk";
+      }
+      if (f.overdue && !over) return true;
+      if (f.at_risk && !risk) return true;
+    }
+    const auto due = nearest_deadline(t);
+    rows.push_back({due ? to_millis(*due) : INT64_MAX, t});
+    return true;
+  });
+  std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
+    return a.due < b.due || (a.due == b.due && a.t.id < b.t.id);
+  });
+  // The cursor is the (due, id) of the last row of the previous page.
+  std::size_t start = 0;
+  if (!cursor.empty()) {
+    const auto colon = cursor.find(':');
+    std::int64_t due = 0;
+    bool good = colon != std::string::npos;
+    try {
+      if (good) due = std::stoll(cursor.substr(0, colon));
+    } catch (const std::exception&) {
+      good = false;
+    }
+    if (!good) return c.reply_problem(make_problem(422, "invalid_field", "malformed cursor", "cursor"));
+    const auto id = cursor.substr(colon + 1);
+    start = static_cast<std::size_t>(std::upper_bound(rows.begin(), rows.end(), std::pair{due, id},
+                                                      [](const std::pair<std::int64_t, std::string>& k, const row& r) {
+                                                        return k.first < r.due || (k.first == r.due && k.second < r.t.id);
+                                                      }) -
+                                     rows.begin());
+  }
+  json::array items;
+  const auto end = std::min(rows.size(), start + static_cast<std::size_t>(limit));
+  for (std::size_t i = start; i < end; ++i) items.push_back(ticket_view(rows[i].t, now, sees_pii(c.token, rows[i].t)));
+  json::object out{{"tickets", std::move(items)}, {"total", rows.size()}};
+  out["next_cursor"] = end < rows.size() ? json::value(std::to_string(rows[end - 1].due) + ":" + rows[end - 1].t.id)
+                                         : json::value(nullptr);
+  c.reply_json(http::status::ok, out);
+}
+
+void handler::get_stats(call& c) {
+  auto q = [&](const char* k) {
+    auto it = c.query.find(k);
+    return it == c.query.end() ? std::string{} : it->second;
+  };
+  if (c.token.who == role::handler) {
+    return c.reply_problem(make_problem(403, "forbidden", "stats are for supervisors, operators and admins"));
+  }
+  stats::filter f;
+  for (auto [key, slot] : {std::pair{"from", &f.created_from}, std::pair{"to", &f.created_to}}) {
+    if (auto v = q(key); !v.empty()) {
+      auto t = parse_rfc3339(v);
+      if (!t) return c.reply_problem(make_problem(422, "invalid_field", std::string(key) + " must be RFC 3339", key));
+      *slot = *t;
+    }
+  }
+  f.jurisdiction = q("jurisdiction");
+  if (!f.jurisdiction.empty() && !engine_.rules().tree().find(f.jurisdiction)) {
+    return c.reply_problem(make_problem(422, "unknown_jurisdiction", "unknown place '" + f.jurisdiction + "'", "jurisdiction"));
+  }
+  const auto& tree = engine_.rules().tree();
+  const auto token = c.token;
+  f.visible = [&tree, token](const ticket& t) { return in_scope(token, t.jurisdiction_id, tree); };
+  std::string group = q("group_by");
+  if (group.empty()) group = "community";
+  if (group != "unit" && group != "level" && group != "street" && group != "community") {
+    return c.reply_problem(make_problem(422, "invalid_field", "group_by must be unit, level, street or community", "group_by"));
+  }
+  const auto s = stats::compute_summary(engine_.storage(), engine_.rules(), f);
+  const auto& groups = group == "unit" ? s.by_unit : group == "level" ? s.by_level_rates
+                       : group == "street" ? s.by_street : s.by_community;
+  const auto accept = c.req[http::field::accept];
+  if (accept.find("text/csv") != boost::beast::string_view::npos) {
+    std::ostringstream csv;
+    csv << group << ",received,response_rate,resolution_rate,satisfaction_rate,accept_compliance,contact_compliance,"
+                    "resolve_compliance,verify_compliance,escalations\n";
+    for (const auto& [k, r] : groups) {
+      std::size_t esc = 0;
+      for (const auto& [reason, n] : r.escalations) esc += n;
+      csv << '"' << k << "\"," << r.tickets << ',' << r.response_rate() << ',' << r.resolution_rate() << ','
+          << r.satisfaction_rate() << ',' << r.compliance(clock_kind::accept) << ',' << r.compliance(clock_kind::contact)
+          << ',' << r.compliance(clock_kind::resolve) << ',' << r.compliance(clock_kind::verify) << ',' << esc << "\n";
+    }
+    return c.reply(http::status::ok, csv.str(), "text/csv; charset=utf-8");
+  }
+  json::array rows;
+  for (const auto& [k, r] : groups) {
+    json::object compliance, esc;
+    for (auto clk : kAllClocks) compliance[std::string(to_string(clk))] = r.compliance(clk);
+    for (const auto& [reason, n] : r.escalations) esc[reason] = n;
+    rows.push_back(json::object{{"key", k},
+                                {"received", r.tickets},
+                                {"response_rate", r.response_rate()},
+                                {"resolution_rate", r.resolution_rate()},
+                                {"satisfaction_rate", r.satisfaction_rate()},
+                                {"sla_compliance", std::move(compliance)},
+                                {"escalations", std::move(esc)}});
+  }
+  json::array hot;
+  for (const auto& h : s.hot_spots) {
+    hot.push_back(json::object{{"ticket_id", h.ticket_id}, {"jurisdiction_id", h.jurisdiction_id},
+                               {"category", h.category}, {"appeals", h.appeals}});
+  }
+  json::object esc_total;
+  for (const auto& [reason, n] : s.escalations) esc_total[reason] = n;
+  c.reply_json(http::status::ok, json::object{{"group_by", group},
+                                              {"tickets", s.tickets},
+                                              {"groups", std::move(rows)},
+                                              {"escalations", std::move(esc_total)},
+                                              {"hot_spots", std::move(hot)}});
+}
+
+}  // namespace doorstep::api

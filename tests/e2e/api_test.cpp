@@ -1,0 +1,304 @@
+// The HTTP API over real sockets against a `doorstep serve` child process: the
+// operator > handler > supervisor loop, auth and scopes, bad input, idempotency,
+// the worklist, stats, the simulated clock and graceful shutdown.
+#include <gtest/gtest.h>
+
+#include "support/http_client.h"
+
+namespace doorstep {
+namespace {
+
+namespace json = boost::json;
+using testing::http_reply;
+using testing::test_server;
+
+const std::string kAppeal =
+    R"({"channel":"hotline","category":"small_ads","description":"楼道里贴满了小广告，请尽快清理",)"
+    R"("location":{"jurisdiction_id":"runtai-huayuan-b1","address":"润泰花园1号楼"},)"
+    R"("resident":{"name":"王秀英","phone":"13812345678"}})";
+
+std::string str(const json::value& v, const char* key) { return std::string(v.at(key).as_string()); }
+
+class api : public ::testing::Test {
+ protected:
+  http_reply file(const std::string& body = kAppeal, std::map<std::string, std::string> h = {}) {
+    return srv_.post("demo-operator", "/api/v1/appeals", body, std::move(h));
+  }
+  std::string file_ticket() {
+    auto r = file();
+    EXPECT_EQ(r.status, 201) << r.body;
+    return str(r.json(), "ticket_id");
+  }
+  http_reply act(const std::string& token, const std::string& id, const std::string& body,
+                 std::map<std::string, std::string> h = {}) {
+    return srv_.post(token, "/api/v1/tickets/" + id + "/actions", body, std::move(h));
+  }
+  std::int64_t total_tickets() {
+    auto r = srv_.get("demo-admin", "/api/v1/tickets");
+    return r.json().at("total").as_int64();
+  }
+  void expect_problem(const http_reply& r, int status, const std::string& code, const std::string& field = {}) {
+    EXPECT_EQ(r.status, status) << r.body;
+    const auto ct = r.headers.count("content-type") ? r.headers.at("content-type") : std::string{};
+    EXPECT_EQ(ct.rfind("application/problem+json", 0), 0u) << ct;
+    auto j = r.json();
+    EXPECT_EQ(str(j, "code"), code) << r.body;
+    EXPECT_EQ(j.at("status").as_int64(), status);
+    EXPECT_EQ(str(j, "type"), "https://doorstep.dev/problems/" + code);
+    if (!field.empty()) {
+      EXPECT_EQ(str(j, "field"), field) << r.body;
+    }
+  }
+
+  test_server srv_;
+};
+
+TEST_F(api, an_operator_files_an_appeal_that_stays_in_the_building) {
+  auto r = file();
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto j = r.json();
+  EXPECT_EQ(str(j, "status"), "dispatched");
+  EXPECT_EQ(str(j, "level"), "building");
+  EXPECT_EQ(str(j, "unit_id"), "runtai-huayuan-b1-head");
+  EXPECT_FALSE(j.at("joined").as_bool());
+  // small-3d on the working calendar, filed Monday 2026-03-02 09:00
+  EXPECT_EQ(str(j.at("deadlines"), "accept"), "2026-03-02T11:00:00+08:00");
+  EXPECT_EQ(str(j.at("deadlines"), "resolve"), "2026-03-05T09:00:00+08:00");
+  EXPECT_EQ(r.headers["location"], "/api/v1/tickets/" + str(j, "ticket_id"));
+  auto t = srv_.get("demo-operator", r.headers["location"]);
+  ASSERT_EQ(t.status, 200);
+  EXPECT_EQ(str(t.json(), "description"), "楼道里贴满了小广告，请尽快清理");
+  EXPECT_EQ(t.headers["etag"], "\"2\"");
+}
+
+TEST_F(api, the_whole_loop_accept_resolve_verify_rate_closes_the_ticket) {
+  const auto id = file_ticket();
+  EXPECT_EQ(act("demo-building-head", id, R"({"action":"accept"})").status, 200);
+  EXPECT_EQ(act("demo-building-head", id, R"({"action":"contact","note":"已电话联系居民"})").status, 200);
+  EXPECT_EQ(act("demo-building-head", id, R"({"action":"resolve","note":"已清理完毕"})").status, 200);
+  EXPECT_EQ(act("demo-supervisor", id, R"({"action":"verify","passed":true,"note":"现场核查"})").status, 200);
+  auto rated = act("demo-operator", id, R"({"action":"rate","score":5})");
+  ASSERT_EQ(rated.status, 200) << rated.body;
+  EXPECT_EQ(str(rated.json().at("ticket"), "status"), "closed");
+  EXPECT_EQ(rated.json().at("ticket").at("rating").as_int64(), 5);
+  auto events = srv_.get("demo-operator", "/api/v1/tickets/" + id + "/events");
+  std::vector<std::string> types;
+  const auto history = events.json();
+  for (const auto& e : history.at("events").as_array()) types.push_back(str(e, "type"));
+  EXPECT_EQ(types, (std::vector<std::string>{"received", "dispatched", "accepted", "contacted", "resolved", "verified",
+                                             "rated", "closed"}));
+  auto closed = srv_.get("demo-supervisor", "/api/v1/tickets?status=closed");
+  EXPECT_EQ(closed.json().at("total").as_int64(), 1);
+}
+
+TEST_F(api, the_same_idempotency_key_and_body_returns_the_first_answer) {
+  auto first = file(kAppeal, {{"Idempotency-Key", "call-0001"}});
+  auto again = file(kAppeal, {{"Idempotency-Key", "call-0001"}});
+  ASSERT_EQ(first.status, 201);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(str(again.json(), "ticket_id"), str(first.json(), "ticket_id"));
+  EXPECT_EQ(total_tickets(), 1);
+  auto other = file(R"({"category":"noise","description":"夜里很吵","location":{"jurisdiction_id":"runtai-huayuan-b1"}})",
+                    {{"Idempotency-Key", "call-0001"}});
+  expect_problem(other, 409, "idempotency_conflict");
+  EXPECT_EQ(total_tickets(), 1);
+}
+
+TEST_F(api, a_neighbour_reporting_the_same_problem_joins_the_open_ticket) {
+  const auto id = file_ticket();
+  auto dup = file(R"({"category":"small_ads","description":"3号楼也贴了小广告","location":{"jurisdiction_id":"runtai-huayuan-b3"}})");
+  ASSERT_EQ(dup.status, 200) << dup.body;
+  EXPECT_TRUE(dup.json().at("joined").as_bool());
+  EXPECT_EQ(str(dup.json(), "ticket_id"), id);
+  auto t = srv_.get("demo-operator", "/api/v1/tickets/" + id);
+  EXPECT_EQ(t.json().at("appeals").as_array().size(), 2u);
+}
+
+TEST_F(api, requests_without_a_known_token_are_unauthorized_and_change_nothing) {
+  auto none = testing::http_request(srv_.port(), "POST", "/api/v1/appeals", kAppeal, {{"Content-Type", "application/json"}});
+  expect_problem(none, 401, "unauthorized");
+  EXPECT_EQ(none.headers["www-authenticate"], "Bearer realm=\"doorstep\"");
+  expect_problem(srv_.post("ds_forged0000000000000000000000000000000000", "/api/v1/appeals", kAppeal), 401, "unauthorized");
+  EXPECT_EQ(total_tickets(), 0);
+}
+
+TEST_F(api, roles_and_scopes_limit_what_a_token_may_do) {
+  const auto id = file_ticket();
+  // a handler may not file appeals
+  expect_problem(srv_.post("demo-building-head", "/api/v1/appeals", kAppeal), 403, "forbidden");
+  // a handler acts only on tickets dispatched to its unit
+  expect_problem(act("demo-grid-worker", id, R"({"action":"accept"})"), 403, "forbidden");
+  // an operator may not resolve
+  expect_problem(act("demo-operator", id, R"({"action":"accept"})"), 403, "forbidden");
+  // a supervisor scoped to 润泰社区 cannot see a ticket in 红梅社区 (Hangzhou)
+  auto far = file(R"({"category":"noise","description":"楼上噪音","location":{"jurisdiction_id":"hongmei-xincun-b1"}})");
+  ASSERT_EQ(far.status, 201) << far.body;
+  const auto far_id = str(far.json(), "ticket_id");
+  expect_problem(srv_.get("demo-runtai-supervisor", "/api/v1/tickets/" + far_id), 404, "not_found");
+  EXPECT_EQ(srv_.get("demo-runtai-supervisor", "/api/v1/tickets/" + id).status, 200);
+  EXPECT_EQ(srv_.get("demo-runtai-supervisor", "/api/v1/tickets").json().at("total").as_int64(), 1);
+  // only admins move the clock
+  expect_problem(srv_.post("demo-supervisor", "/api/v1/admin/clock", R"({"advance":"PT1H"})"), 403, "forbidden");
+  auto t = srv_.get("demo-operator", "/api/v1/tickets/" + id);
+  EXPECT_EQ(str(t.json(), "status"), "dispatched");  // none of the refused actions happened
+}
+
+TEST_F(api, resident_details_are_masked_for_roles_that_may_not_see_them) {
+  const auto id = file_ticket();
+  auto sup = srv_.get("demo-supervisor", "/api/v1/tickets/" + id).json();
+  auto op = srv_.get("demo-operator", "/api/v1/tickets/" + id).json();
+  const auto& masked = sup.at("appeals").at(0).at("resident");
+  EXPECT_EQ(str(masked, "phone"), "138****5678");
+  EXPECT_EQ(str(masked, "name"), "王**");
+  EXPECT_EQ(str(op.at("appeals").at(0).at("resident"), "phone"), "13812345678");
+  auto events = srv_.get("demo-supervisor", "/api/v1/tickets/" + id + "/events");
+  EXPECT_EQ(events.body.find("13812345678"), std::string::npos);
+}
+
+TEST_F(api, bad_input_gets_a_specific_problem_and_stores_nothing) {
+  expect_problem(file("{\"category\": "), 400, "invalid_json");
+  expect_problem(file(R"({"category":5,"description":"x","location":{"jurisdiction_id":"runtai-huayuan-b1"}})"), 422,
+                 "invalid_field", "category");
+  expect_problem(file(R"({"category":"small_ads","location":{"jurisdiction_id":"runtai-huayuan-b1"}})"), 422,
+                 "missing_field", "description");
+  expect_problem(file("{\"category\":\"small_ads\",\"description\":\"\xff\xfe\",\"location\":{\"jurisdiction_id\":\"x\"}}"),
+                 400, "invalid_json");
+  expect_problem(file(R"({"category":"flying_saucer","description":"x","location":{"jurisdiction_id":"runtai-huayuan-b1"}})"),
+                 422, "unknown_category", "category");
+  expect_problem(file(R"({"category":"small_ads","description":"x","location":{"jurisdiction_id":"atlantis"}})"), 422,
+                 "unknown_jurisdiction", "location.jurisdiction_id");
+  expect_problem(file(R"({"category":"small_ads","description":"x","severity":"apocalyptic","location":{"jurisdiction_id":"runtai-huayuan-b1"}})"),
+                 422, "invalid_field", "severity");
+  expect_problem(srv_.post("demo-operator", "/api/v1/appeals", kAppeal, {{"Content-Type", "text/plain"}}), 415,
+                 "unsupported_media_type");
+  expect_problem(file(std::string(70 * 1024, ' ') + kAppeal), 413, "payload_too_large");
+  expect_problem(srv_.get("demo-operator", "/api/v1/appeals"), 405, "method_not_allowed");
+  expect_problem(srv_.get("demo-operator", "/api/v1/nothing-here"), 404, "not_found");
+  expect_problem(srv_.get("demo-operator", "/api/v1/tickets?status=lost"), 422, "invalid_field", "status");
+  EXPECT_EQ(total_tickets(), 0);
+}
+
+TEST_F(api, illegal_transitions_and_stale_versions_are_refused) {
+  const auto id = file_ticket();
+  expect_problem(act("demo-building-head", id, R"({"action":"resolve"})"), 409, "illegal_transition");
+  expect_problem(act("demo-building-head", id, R"({"action":"accept"})", {{"If-Match", "\"1\""}}), 412, "stale_version");
+  expect_problem(act("demo-operator", id, R"({"action":"rate","score":9})"), 422, "invalid_field", "score");
+  expect_problem(act("demo-building-head", id, R"({"action":"fly"})"), 422, "invalid_field", "action");
+  auto ok = act("demo-building-head", id, R"({"action":"accept"})", {{"If-Match", "\"2\""}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.headers["etag"], "\"3\"");
+  auto events = srv_.get("demo-operator", "/api/v1/tickets/" + id + "/events");
+  EXPECT_EQ(events.json().at("events").as_array().size(), 3u);
+}
+
+TEST_F(api, the_simulated_clock_fires_deadlines_and_the_worklist_shows_overdue_tickets) {
+  const auto id = file_ticket();
+  EXPECT_EQ(srv_.get("demo-supervisor", "/api/v1/tickets?overdue=true").json().at("total").as_int64(), 0);
+  // 09:00 + 1h30m: past 75% of the 2 working hour accept target
+  auto moved = srv_.post("demo-admin", "/api/v1/admin/clock", R"({"advance":"PT1H40M"})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(moved.json().at("timers_fired").as_int64(), 2);  // two at-risk warnings
+  auto at_risk = srv_.get("demo-supervisor", "/api/v1/tickets?at_risk=true");
+  EXPECT_EQ(at_risk.json().at("total").as_int64(), 1);
+  auto late = srv_.post("demo-admin", "/api/v1/admin/clock", R"({"set":"2026-03-02T11:00:00+08:00"})");
+  ASSERT_EQ(late.status, 200);
+  auto t = srv_.get("demo-supervisor", "/api/v1/tickets/" + id).json();
+  EXPECT_EQ(str(t, "level"), "grid");  // accept_overdue escalated it
+  EXPECT_EQ(str(t.at("escalations").at(0), "reason"), "accept_overdue");
+  expect_problem(srv_.post("demo-admin", "/api/v1/admin/clock", R"({"set":"2026-01-01T00:00:00+08:00"})"), 422,
+                 "invalid_field", "set");
+}
+
+TEST_F(api, the_worklist_pages_with_a_cursor_in_deadline_order) {
+  const std::vector<std::string> places{"runtai-huayuan-b1", "runtai-xincun-b1", "hongmei-xincun-b1", "jingfang-5-b2",
+                                        "runtai-huayuan-b3"};
+  const std::vector<std::string> cats{"small_ads", "noise", "gas_smell"};
+  for (const auto& p : places) {
+    for (const auto& c : cats) {
+      auto r = file(R"({"category":")" + c + R"(","description":"测试","location":{"jurisdiction_id":")" + p + R"("}})");
+      ASSERT_TRUE(r.status == 201 || r.status == 200) << r.body;
+    }
+  }
+  const auto total = total_tickets();
+  std::vector<std::string> seen;
+  std::string cursor;
+  std::string last_due;
+  for (int page = 0; page < 20; ++page) {
+    auto r = srv_.get("demo-supervisor", "/api/v1/tickets?limit=4" + (cursor.empty() ? "" : "&cursor=" + cursor)).json();
+    for (const auto& t : r.at("tickets").as_array()) {
+      seen.push_back(str(t, "ticket_id"));
+      const auto due = str(t.at("deadlines"), "accept");
+      EXPECT_LE(last_due, due);  // accept is the nearest deadline of every fresh ticket
+      last_due = due;
+    }
+    if (r.at("next_cursor").is_null()) break;
+    cursor = str(r, "next_cursor");
+  }
+  EXPECT_EQ(static_cast<std::int64_t>(seen.size()), total);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), seen.size());
+  auto gas = srv_.get("demo-supervisor", "/api/v1/tickets?category=gas_smell&level=department").json();
+  EXPECT_GE(gas.at("total").as_int64(), 1);
+}
+
+TEST_F(api, stats_give_the_three_rates_per_group_as_json_and_csv) {
+  const auto id = file_ticket();
+  act("demo-building-head", id, R"({"action":"accept"})");
+  act("demo-building-head", id, R"({"action":"resolve"})");
+  act("demo-supervisor", id, R"({"action":"verify","passed":true})");
+  act("demo-operator", id, R"({"action":"rate","score":2})");
+  file(R"({"category":"noise","description":"夜里很吵","location":{"jurisdiction_id":"runtai-xincun-b1"}})");
+  auto j = srv_.get("demo-supervisor", "/api/v1/stats?group_by=street").json();
+  ASSERT_EQ(j.at("groups").as_array().size(), 1u);
+  const auto& g = j.at("groups").at(0);
+  EXPECT_EQ(str(g, "key"), "延令街道");
+  EXPECT_EQ(g.at("received").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(g.at("resolution_rate").as_double(), 0.5);
+  EXPECT_DOUBLE_EQ(g.at("satisfaction_rate").as_double(), 0.0);  // rated 2: dissatisfied
+  auto csv = srv_.get("demo-supervisor", "/api/v1/stats?group_by=street", {{"Accept", "text/csv"}});
+  EXPECT_EQ(csv.headers["content-type"].rfind("text/csv", 0), 0u);
+  EXPECT_NE(csv.body.find("\"延令街道\",2,"), std::string::npos) << csv.body;
+  expect_problem(srv_.get("demo-building-head", "/api/v1/stats"), 403, "forbidden");
+}
+
+TEST_F(api, catalog_and_jurisdictions_are_served) {
+  auto cats = srv_.get("demo-operator", "/api/v1/catalog/categories").json();
+  EXPECT_GE(cats.at("categories").as_array().size(), 15u);
+  auto places = srv_.get("demo-runtai-supervisor", "/api/v1/jurisdictions").json();
+  ASSERT_EQ(places.at("jurisdictions").as_array().size(), 1u);  // its scope only
+  EXPECT_EQ(str(places.at("jurisdictions").at(0), "name"), "润泰社区");
+  EXPECT_EQ(testing::http_request(srv_.port(), "GET", "/healthz").status, 200);
+}
+
+TEST(api_limits, a_token_over_its_rate_gets_429_with_retry_after) {
+  test_server srv({"--rate", "2"});
+  int limited = 0;
+  std::string retry;
+  for (int i = 0; i < 10; ++i) {
+    auto r = srv.get("demo-operator", "/api/v1/catalog/categories");
+    if (r.status == 429) {
+      ++limited;
+      retry = r.headers["retry-after"];
+    }
+  }
+  EXPECT_GE(limited, 5);  // a burst of 4, then 2 a second
+  EXPECT_FALSE(retry.empty());
+  EXPECT_EQ(srv.get("demo-supervisor", "/api/v1/catalog/categories").status, 200);  // per token
+}
+
+TEST(api_lifecycle, sigterm_drains_and_exits_cleanly_and_the_data_survives) {
+  std::string id;
+  {
+    test_server srv;
+    auto r = srv.post("demo-operator", "/api/v1/appeals", kAppeal);
+    ASSERT_EQ(r.status, 201);
+    id = str(r.json(), "ticket_id");
+    EXPECT_EQ(srv.stop(), 0);
+    auto fsck = testing::run_command({DOORSTEP_BINARY, "--config", std::string(DOORSTEP_SOURCE_DIR) + "/config/doorstep.yaml",
+                                      "fsck", "--data", (srv.dir().path() / "data").string()});
+    EXPECT_EQ(fsck.code, 0) << fsck.out;
+    EXPECT_NE(fsck.out.find("1 tickets"), std::string::npos) << fsck.out;
+  }
+}
+
+}  // namespace
+}  // namespace doorstep
