@@ -120,6 +120,7 @@ struct applier {
   }
   void operator()(const cancelled_ev&) {
     t.st = status::cancelled;
+    t.resume_to = status::received;  // a suspended ticket may be cancelled
     for (auto& c : t.clocks) stop_clock(c, e.at);
   }
   void operator()(const reopened_ev& ev) {

@@ -81,7 +81,11 @@ class reader {
                         std::string_view allowed) const {
     auto s = str(key, !fallback.has_value());
     if (!s) return s.err();
-    if (s->empty()) return *fallback;
+    if (s->empty()) {
+      if (fallback) return *fallback;
+      return make_error("invalid_field", path(prefix_, key) + " must be one of " + std::string(allowed),
+                        path(prefix_, key));
+    }
     auto e = parse(*s);
     if (!e) {
       return make_error("invalid_field",

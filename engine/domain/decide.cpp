@@ -290,6 +290,16 @@ class decider {
   maybe_error on(const absorb_cmd& c) {
     if (is_terminal(t_.st)) return illegal(t_, "merging a duplicate into");
     emit(absorbed_ev{c.from, c.appeals});
+    // Absorbed appeals count as joins: crossing the hot-spot threshold escalates.
+    const auto before = t_.joined.size();
+    const auto after = before + c.appeals.size();
+    if (before < p_.hot_spot_joins() && after >= p_.hot_spot_joins() && in({status::dispatched, status::accepted})) {
+      const ticket absorbed = apply(t_, out_.back());
+      decider up(absorbed, c_, now_, p_);
+      if (up.emit_escalation(escalation_reason::repeat_reports, std::to_string(after) + " residents reported the same problem")) {
+        out_.push_back(std::move(up.out_.back()));
+      }
+    }
     return std::nullopt;
   }
 

@@ -1,0 +1,334 @@
+// tests/unit/codec_test.cpp
+// JSON round trips of everything decide() produces: every event type, and the ticket at
+// every step of its life, survive encode -> text -> parse -> decode unchanged. Chinese
+// text is written as UTF-8, not \u escapes. The events come from real decide() calls on
+// the shipped demo rulebook (see tests/unit/codec_command_test.cpp for inbound commands).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "domain/codec.h"
+#include "domain/decide.h"
+#include "routing/rulebook.h"
+#include "support/test_support.h"
+
+namespace doorstep {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using testing::at;
+
+const policy& rules() { return *testing::demo_config().rules; }
+
+// --- field-by-field equality of event bodies -----------------------------------------------
+auto key(const received_ev& e) { return std::tie(e.a, e.community_id); }
+auto key(const triaged_ev& e) { return std::tie(e.category, e.jurisdiction_id, e.sev); }
+auto key(const dispatched_ev& e) { return std::tie(e.to, e.unit_id, e.prio, e.sla_policy, e.rule_id, e.clocks); }
+auto key(const accepted_ev&) { return std::tuple<>(); }
+auto key(const contacted_ev& e) { return std::tie(e.note); }
+auto key(const noted_ev& e) { return std::tie(e.text); }
+auto key(const resolved_ev& e) { return std::tie(e.note, e.verify); }
+auto key(const verified_ev& e) { return std::tie(e.note, e.auto_close_at); }
+auto key(const verification_failed_ev& e) { return std::tie(e.note, e.resolve); }
+auto key(const rated_ev& e) { return std::tie(e.score, e.comment); }
+auto key(const closed_ev& e) { return std::tie(e.reason); }
+auto key(const escalated_ev& e) { return std::tie(e.from, e.to, e.reason, e.unit_id, e.note, e.clocks); }
+auto key(const returned_ev& e) { return std::tie(e.reason); }
+auto key(const suspended_ev& e) { return std::tie(e.reason, e.clocks); }
+auto key(const resumed_ev& e) { return std::tie(e.clocks); }
+auto key(const merged_ev& e) { return std::tie(e.into); }
+auto key(const absorbed_ev& e) { return std::tie(e.from, e.appeals); }
+auto key(const cancelled_ev& e) { return std::tie(e.reason); }
+auto key(const reopened_ev& e) { return std::tie(e.reason, e.clocks); }
+auto key(const appeal_joined_ev& e) { return std::tie(e.a); }
+auto key(const sla_at_risk_ev& e) { return std::tie(e.clock, e.ordinal, e.due); }
+auto key(const sla_breached_ev& e) { return std::tie(e.clock, e.due); }
+
+bool same(const event& a, const event& b) {
+  if (a.ticket_id != b.ticket_id || a.seq != b.seq || a.at != b.at || !(a.by == b.by) ||
+      a.causation != b.causation || a.body.index() != b.body.index()) {
+    return false;
+  }
+  return std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        return key(x) == key(std::get<T>(b.body));
+      },
+      a.body);
+}
+
+// Names the fields in which two tickets differ (for failure messages).
+std::string diff(const ticket& a, const ticket& b) {
+  std::string out;
+  const auto note = [&](bool differs, const char* name) {
+    if (differs) out += std::string(out.empty() ? "" : ", ") + name;
+  };
+  note(a.id != b.id, "id");
+  note(a.version != b.version, "version");
+  note(a.st != b.st, "status");
+  note(a.resume_to != b.resume_to, "resume_to");
+  note(a.category != b.category || a.jurisdiction_id != b.jurisdiction_id || a.community_id != b.community_id,
+       "classification");
+  note(a.sev != b.sev || a.via != b.via, "severity/channel");
+  note(!(a.origin == b.origin), "origin");
+  note(a.joined != b.joined, "joined");
+  note(a.lvl != b.lvl || a.unit_id != b.unit_id || a.entry_level != b.entry_level, "placement");
+  note(a.prio != b.prio || a.sla_policy != b.sla_policy || a.rule_id != b.rule_id, "routing");
+  for (auto k : kAllClocks) {
+    const auto& x = a.clock(k);
+    const auto& y = b.clock(k);
+    if (x == y) continue;
+    out += std::string(out.empty() ? "" : ", ") + "clock " + std::string(to_string(k));
+    if (x.remaining != y.remaining) out += ".remaining";
+    if (x.stopped_at != y.stopped_at) out += ".stopped_at";
+    if (x.warn_at != y.warn_at) out += ".warn_at";
+  }
+  note(a.escalations != b.escalations, "escalations");
+  note(a.returns != b.returns || a.rating != b.rating || a.verified != b.verified, "returns/rating/verified");
+  note(a.merged_into != b.merged_into || a.merged_from != b.merged_from, "merges");
+  note(a.created_at != b.created_at || a.updated_at != b.updated_at, "created/updated");
+  note(a.accepted_at != b.accepted_at || a.contacted_at != b.contacted_at || a.resolved_at != b.resolved_at ||
+           a.closed_at != b.closed_at || a.auto_close_at != b.auto_close_at,
+       "milestones");
+  return out;
+}
+
+// --- the events: a few lives of real tickets ------------------------------------------------
+class story {
+ public:
+  story(std::string id, const std::string& place, const std::string& category, instant start)
+      : id_(std::move(id)), now_(start) {
+    auto c = testing::submit(place, category, "src-" + id_, "楼道里的灯坏了，晚上看不见路");
+    c.ticket_id = id_;
+    std::get<submit_cmd>(c.body).a.address = "润泰花园1号楼2单元";
+    run(c);
+  }
+  void ok(command_body body, duration later = minutes(10)) {
+    now_ += later;
+    run(testing::action(id_, std::move(body)));
+  }
+  void fire_next() {
+    const auto pending = pending_timers(t_);
+    ASSERT_FALSE(pending.empty());
+    now_ = pending.front().at;
+    run(testing::action(id_, timer_fired_cmd{pending.front()}, role::system));
+  }
+  const std::vector<event>& log() const { return log_; }
+  const std::vector<ticket>& snapshots() const { return snaps_; }
+  const ticket& t() const { return t_; }
+
+ private:
+  void run(const command& c) {
+    auto r = decide(t_, c, now_, rules());
+    ASSERT_TRUE(r.ok()) << command_name(c.body) << ": " << r.err().code << " " << r.err().message;
+    for (const auto& e : *r) {
+      t_ = apply(t_, e);
+      log_.push_back(e);
+      snaps_.push_back(t_);
+    }
+  }
+  std::string id_;
+  instant now_;
+  ticket t_;
+  std::vector<event> log_;
+  std::vector<ticket> snaps_;
+};
+
+appeal joining(const std::string& source) {
+  appeal a;
+  a.via = channel::qr_plate;
+  a.category = "garbage";
+  a.sev = severity::low;
+  a.description = "扫网格服务牌反映：垃圾桶满了";
+  a.jurisdiction_id = "runtai-huayuan-b1";
+  a.resident = {"李建华", ""};
+  a.source_id = source;
+  a.reported_at = at(2026, 3, 4, 9, 59) + milliseconds(123);
+  return a;
+}
+
+// Submit, contact, note, join, absorb, warning, breach + escalation, accept, resolve,
+// failed verification, resolve, verify, rate + close, reopen + escalation.
+story main_life() {
+  story s("T-c1", "runtai-huayuan-b1", "garbage", at(2026, 3, 4, 10, 0) + milliseconds(250));
+  s.ok(contact_cmd{"已电话联系王阿姨"});
+  s.ok(note_cmd{"现场查看：垃圾桶已满，气味很大"});
+  s.ok(submit_cmd{joining("src-j1")});
+  s.ok(absorb_cmd{"T-c9", {joining("src-j2"), joining("src-j3")}});
+  s.fire_next();  // accept warning 0
+  s.fire_next();  // accept warning 1
+  s.fire_next();  // accept breach -> escalated to the grid
+  s.ok(accept_cmd{});
+  s.ok(resolve_cmd{"已清运"});
+  s.ok(verify_cmd{false, "仍有垃圾"});
+  s.ok(resolve_cmd{"已彻底清运并消毒"});
+  s.ok(verify_cmd{true, "网格员核查通过"});
+  s.ok(rate_cmd{4, "处理及时，态度很好"});
+  s.ok(reopen_cmd{"第二天又堆满了"}, hours(20));
+  return s;
+}
+
+// Suspend and resume (the ticket itself is checked separately below).
+story suspended_life() {
+  story s("T-c2", "runtai-huayuan-b2", "noise", at(2026, 3, 6, 16, 0));
+  s.ok(accept_cmd{});
+  s.ok(suspend_cmd{"等待派出所协调"});
+  s.ok(resume_cmd{}, hours(70));
+  return s;
+}
+
+// Return, triage, cancel.
+story returned_life() {
+  story s("T-c3", "runtai-huayuan-b1", "garbage", at(2026, 3, 4, 10, 0));
+  s.ok(return_cmd{"不属于楼栋长处理范围"});
+  s.ok(triage_cmd{std::string("illegal_dumping"), std::string("runtai-xincun-b1"), severity::normal});
+  s.ok(cancel_cmd{"居民已自行解决"});
+  return s;
+}
+
+story merged_life() {
+  story s("T-c4", "runtai-huayuan-b1", "gas_smell", at(2026, 3, 1, 21, 0));
+  s.ok(merge_cmd{"T-c1"});
+  return s;
+}
+
+std::vector<event> all_events() {
+  std::vector<event> out;
+  for (const auto& s : {main_life(), suspended_life(), returned_life(), merged_life()}) {
+    out.insert(out.end(), s.log().begin(), s.log().end());
+  }
+  return out;
+}
+
+result<event> through_text(const event& e) {
+  auto v = codec::parse(codec::to_text(codec::encode(e)));
+  if (!v) return v.err();
+  return codec::decode_event(*v);
+}
+
+TEST(codec, the_sample_lives_produce_every_event_type) {
+  std::set<std::string> seen;
+  for (const auto& e : all_events()) seen.insert(std::string(event_type(e.body)));
+  EXPECT_EQ(seen.size(), std::variant_size_v<event_body>);
+}
+
+TEST(codec, every_event_type_decodes_to_the_event_it_was_encoded_from) {
+  for (const auto& e : all_events()) {
+    const auto direct = codec::decode_event(codec::encode(e));
+    ASSERT_TRUE(direct.ok()) << event_type(e.body) << ": " << direct.err().message;
+    EXPECT_TRUE(same(*direct, e)) << codec::to_text(codec::encode(e));
+    const auto text = through_text(e);
+    ASSERT_TRUE(text.ok()) << event_type(e.body) << ": " << text.err().message;
+    EXPECT_TRUE(same(*text, e)) << codec::to_text(codec::encode(e));
+  }
+}
+
+TEST(codec, event_envelope_carries_id_type_schema_version_and_actor) {
+  const auto log = main_life().log();
+  const auto o = codec::encode(log[1]);
+  EXPECT_EQ(o.at("event_id").as_string(), "T-c1/2");
+  EXPECT_EQ(o.at("type").as_string(), "dispatched");
+  EXPECT_EQ(o.at("schema_version").as_int64(), kEventSchemaVersion);
+  EXPECT_EQ(o.at("actor").at("role").as_string(), "operator");
+  // 10:00:00.250 local keeps its milliseconds on the wire.
+  EXPECT_EQ(o.at("at").as_string(), "2026-03-04T10:00:00.250+08:00");
+}
+
+TEST(codec, a_decoded_log_folds_to_the_same_ticket) {
+  for (const auto& s : {main_life(), returned_life(), merged_life()}) {
+    std::vector<event> decoded;
+    for (const auto& e : s.log()) {
+      auto d = through_text(e);
+      ASSERT_TRUE(d.ok());
+      decoded.push_back(*d);
+    }
+    EXPECT_TRUE(fold(decoded) == s.t()) << diff(fold(decoded), s.t());
+  }
+}
+
+TEST(codec, the_ticket_at_every_step_round_trips) {
+  for (const auto& s : {main_life(), returned_life(), merged_life()}) {
+    for (const auto& t : s.snapshots()) {
+      const auto direct = codec::decode_ticket(codec::encode(t));
+      ASSERT_TRUE(direct.ok()) << direct.err().message;
+      EXPECT_TRUE(*direct == t) << diff(*direct, t) << " in " << codec::to_text(codec::encode(t));
+      auto v = codec::parse(codec::to_text(codec::encode(t)));
+      ASSERT_TRUE(v.ok());
+      const auto text = codec::decode_ticket(*v);
+      ASSERT_TRUE(text.ok()) << text.err().message;
+      EXPECT_TRUE(*text == t) << diff(*text, t);
+    }
+  }
+}
+
+TEST(codec, a_suspended_ticket_round_trips_with_its_paused_clocks) {
+  const auto s = suspended_life();
+  const ticket& suspended = s.snapshots()[s.snapshots().size() - 2];
+  ASSERT_EQ(suspended.st, status::suspended);
+  ASSERT_EQ(suspended.clock(clock_kind::resolve).state, clock_state::paused);
+  const auto back = codec::decode_ticket(codec::encode(suspended));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back == suspended) << diff(*back, suspended);
+  EXPECT_EQ(back->resume_to, status::accepted);
+}
+
+TEST(codec, a_resumed_ticket_round_trips) {
+  const auto s = suspended_life();
+  const ticket& resumed = s.t();
+  ASSERT_EQ(resumed.st, status::accepted);
+  const auto back = codec::decode_ticket(codec::encode(resumed));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back == resumed) << diff(*back, resumed);
+}
+
+TEST(codec, a_ticket_cancelled_while_suspended_round_trips) {
+  story s("T-c5", "runtai-huayuan-b1", "garbage", at(2026, 3, 4, 10, 0));
+  s.ok(suspend_cmd{"等待物业配合"});
+  s.ok(cancel_cmd{"居民撤回"});
+  ASSERT_EQ(s.t().st, status::cancelled);
+  const auto back = codec::decode_ticket(codec::encode(s.t()));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back == s.t()) << diff(*back, s.t());
+}
+
+TEST(codec, chinese_text_is_written_verbatim_as_utf8) {
+  const auto log = main_life().log();
+  const std::string received = codec::to_text(codec::encode(log[0]));
+  EXPECT_NE(received.find("楼道里的灯坏了，晚上看不见路"), std::string::npos) << received;
+  EXPECT_NE(received.find("\"name\":\"王秀英\""), std::string::npos) << received;
+  EXPECT_NE(received.find("润泰花园1号楼2单元"), std::string::npos) << received;
+  EXPECT_EQ(received.find("\\u"), std::string::npos) << received;
+  const std::string ticket_text = codec::to_text(codec::encode(main_life().t()));
+  EXPECT_NE(ticket_text.find("扫网格服务牌反映：垃圾桶满了"), std::string::npos) << ticket_text;
+  EXPECT_NE(ticket_text.find("\"name\":\"李建华\""), std::string::npos) << ticket_text;
+  EXPECT_EQ(ticket_text.find("\\u"), std::string::npos);
+}
+
+TEST(codec, decode_event_rejects_an_unknown_type_and_a_bad_time) {
+  auto o = codec::encode(main_life().log()[0]);
+  o["type"] = "teleported";
+  auto r = codec::decode_event(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, "invalid_field");
+  EXPECT_EQ(r.err().field, "type");
+  o = codec::encode(main_life().log()[0]);
+  o["at"] = "2026-02-30T10:00:00+08:00";
+  r = codec::decode_event(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().field, "at");
+  o = codec::encode(main_life().log()[0]);
+  o["data"].as_object()["appeal"].as_object()["location"].as_object().erase("jurisdiction_id");
+  r = codec::decode_event(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().code, "missing_field");
+  EXPECT_EQ(r.err().field, "location.jurisdiction_id");
+}
+
+}  // namespace
+}  // namespace doorstep
