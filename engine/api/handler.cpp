@@ -152,6 +152,7 @@ void handler::route(call& c) {
     return;
   }
   if (p == "/api/v1/openapi.json") return get_openapi(c);
+  if (p.rfind("/open311/v2/", 0) == 0) return open311(c);
   if (p.rfind("/api/v1/", 0) != 0) {
     c.reply_problem(make_problem(404, "not_found", "no resource at " + p));
     return;

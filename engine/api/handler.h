@@ -80,6 +80,7 @@ class handler {
   void get_jurisdictions(call& c);
   void post_clock(call& c);
   void get_openapi(call& c);
+  void open311(call& c);
 
   runtime::engine& engine_;
   runtime::clock& clock_;

@@ -302,3 +302,76 @@ TEST(api_lifecycle, sigterm_drains_and_exits_cleanly_and_the_data_survives) {
 
 }  // namespace
 }  // namespace doorstep
+
+namespace doorstep {
+namespace {
+
+// Open311 GeoReport v2, as an existing client would call it: form posts with api_key,
+// .json and .xml resources.
+TEST(open311, a_client_lists_services_files_a_request_and_reads_it_back_in_json_and_xml) {
+  test_server srv;
+  auto services = testing::http_request(srv.port(), "GET", "/open311/v2/services.json");
+  ASSERT_EQ(services.status, 200);
+  const auto list = services.json();
+  EXPECT_GE(list.as_array().size(), 15u);
+  bool street_light = false;
+  for (const auto& s : list.as_array()) {
+    street_light |= s.at("service_code").as_string() == "street_light" && s.at("service_name").as_string() == "路灯不亮";
+    EXPECT_EQ(s.at("type").as_string(), "realtime");
+  }
+  EXPECT_TRUE(street_light);
+  auto xml = testing::http_request(srv.port(), "GET", "/open311/v2/services.xml");
+  EXPECT_EQ(xml.headers["content-type"].rfind("text/xml", 0), 0u);
+  EXPECT_NE(xml.body.find("<service><service_code>gas_smell</service_code><service_name>燃气泄漏/煤气味</service_name>"),
+            std::string::npos);
+
+  const std::string form = "api_key=demo-integration&service_code=street_light&address_id=runtai-huayuan-b1"
+                           "&description=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE&last_name=%E7%8E%8B&first_name=%E7%A7%80%E8%8B%B1"
+                           "&phone=13812345678";
+  auto posted = testing::http_request(srv.port(), "POST", "/open311/v2/requests.json", form,
+                                      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  const auto id = std::string(posted.json().at(0).at("service_request_id").as_string());
+
+  auto one = testing::http_request(srv.port(), "GET", "/open311/v2/requests/" + id + ".json?api_key=demo-supervisor");
+  ASSERT_EQ(one.status, 200) << one.body;
+  const auto r = one.json().at(0);
+  EXPECT_EQ(r.at("status").as_string(), "open");
+  EXPECT_EQ(r.at("description").as_string(), "路灯不亮");
+  EXPECT_EQ(r.at("agency_responsible").as_string(), "泰兴市市政局");  // street lights go to municipal works
+  EXPECT_EQ(r.at("expected_datetime").as_string(), "2026-03-03T09:00:00+08:00");  // utility-24h resolve
+  auto open_xml = testing::http_request(srv.port(), "GET", "/open311/v2/requests.xml?api_key=demo-supervisor&status=open");
+  EXPECT_NE(open_xml.body.find("<service_request_id>" + id + "</service_request_id><status>open</status>"),
+            std::string::npos)
+      << open_xml.body;
+  auto closed = testing::http_request(srv.port(), "GET", "/open311/v2/requests.json?api_key=demo-supervisor&status=closed");
+  EXPECT_EQ(closed.json().as_array().size(), 0u);
+}
+
+TEST(open311, bad_requests_get_spec_errors_and_file_nothing) {
+  test_server srv;
+  auto no_key = testing::http_request(srv.port(), "POST", "/open311/v2/requests.json",
+                                      "service_code=street_light&address_id=runtai-huayuan-b1",
+                                      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(no_key.status, 403);
+  EXPECT_EQ(no_key.json().at(0).at("code").as_int64(), 403);
+  auto bad_code = testing::http_request(srv.port(), "POST", "/open311/v2/requests.xml",
+                                        "api_key=demo-integration&service_code=ufo&address_id=runtai-huayuan-b1",
+                                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(bad_code.status, 400);
+  EXPECT_NE(bad_code.body.find("<errors><error><code>400</code>"), std::string::npos) << bad_code.body;
+  auto no_place = testing::http_request(srv.port(), "POST", "/open311/v2/requests.json",
+                                        "api_key=demo-integration&service_code=street_light&address_string=somewhere",
+                                        {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(no_place.status, 400);
+  auto handler = testing::http_request(srv.port(), "POST", "/open311/v2/requests.json",
+                                       "api_key=demo-building-head&service_code=street_light&address_id=runtai-huayuan-b1",
+                                       {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(handler.status, 403);
+  auto all = testing::http_request(srv.port(), "GET", "/open311/v2/requests.json?api_key=demo-admin");
+  EXPECT_EQ(all.json().as_array().size(), 0u);
+  EXPECT_EQ(testing::http_request(srv.port(), "GET", "/open311/v2/services").status, 404);
+}
+
+}  // namespace
+}  // namespace doorstep
