@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine (root) if needed, builds Doorstep (release) and runs
-# its main job on the embedded defaults: the demo config, no Kafka, RocksDB in a local
-# folder. Today the main job is `doorstep simulate` over the shipped sample of appeals
-# (3,000 appeals over seven weeks around the 2026 Spring Festival).
-# Extra arguments go to `doorstep simulate` (e.g. --json).
+# its main job on the embedded defaults: the demo config, no Kafka, RocksDB under data/.
+#
+#   ops/run.sh             serve the HTTP API on 127.0.0.1:8080 with local demo tokens
+#   ops/run.sh simulate    run the shipped sample (3,000 appeals around Spring Festival
+#                          2026) through the engine on the simulated clock and print the
+#                          supervisor's summary
+# Further arguments go to the doorstep subcommand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,11 +14,26 @@ bash ops/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target doorstep
 
-sample=build/release/appeals-2026-spring.jsonl
-gunzip -c config/samples/appeals-2026-spring.jsonl.gz > "$sample"
-data=data/simulate
-rm -rf "$data"
-echo "doorstep: simulating $(wc -l < "$sample") timed commands; store in $data" >&2
-build/release/engine/doorstep --config config/doorstep.yaml simulate \
-  --input "$sample" --data "$data" --until 2026-04-30T00:00:00+08:00 "$@"
-build/release/engine/doorstep --config config/doorstep.yaml fsck --data "$data"
+doorstep=build/release/engine/doorstep
+mode=${1:-serve}
+[[ $# -gt 0 ]] && shift
+
+case "$mode" in
+  serve)
+    exec "$doorstep" --config config/doorstep.yaml serve --listen 127.0.0.1:8080 --data data/doorstep --demo-tokens "$@"
+    ;;
+  simulate)
+    sample=build/release/appeals-2026-spring.jsonl
+    gunzip -c config/samples/appeals-2026-spring.jsonl.gz > "$sample"
+    data=data/simulate
+    rm -rf "$data"
+    echo "doorstep: simulating $(wc -l < "$sample") timed commands; store in $data" >&2
+    "$doorstep" --config config/doorstep.yaml simulate --input "$sample" --data "$data" \
+      --until 2026-04-30T00:00:00+08:00 "$@"
+    "$doorstep" --config config/doorstep.yaml fsck --data "$data"
+    ;;
+  *)
+    echo "usage: ops/run.sh [serve|simulate] [doorstep options]" >&2
+    exit 2
+    ;;
+esac
