@@ -134,7 +134,49 @@ handler::handler(runtime::engine& eng, runtime::clock& clk, handler_options opts
     : engine_(eng), clock_(clk), opts_(std::move(opts)), tokens_(opts_.tokens_file),
       limiter_(opts_.rate_per_second, opts_.rate_burst) {}
 
+namespace {
+
+// A bounded label for the route of a path.
+std::string route_label(const std::string& path) {
+  static const std::vector<std::string> fixed{"/api/v1/appeals", "/api/v1/tickets", "/api/v1/stats",
+                                              "/api/v1/catalog/categories", "/api/v1/jurisdictions",
+                                              "/api/v1/admin/clock", "/api/v1/openapi.json", "/healthz",
+                                              "/readyz", "/metrics"};
+  for (const auto& f : fixed) {
+    if (path == f) return f;
+  }
+  const std::string tickets = "/api/v1/tickets/";
+  if (path.rfind(tickets, 0) == 0) {
+    const auto rest = path.substr(tickets.size());
+    const auto slash = rest.find('/');
+    if (slash == std::string::npos) return "/api/v1/tickets/{id}";
+    const auto sub = rest.substr(slash);
+    if (sub == "/events" || sub == "/actions") return "/api/v1/tickets/{id}" + sub;
+  }
+  if (path.rfind("/open311/v2/requests/", 0) == 0) return "/open311/v2/requests/{id}";
+  if (path.rfind("/open311/v2/services/", 0) == 0) return "/open311/v2/services/{code}";
+  if (path.rfind("/open311/v2/", 0) == 0) {
+    for (const char* r : {"/open311/v2/services.json", "/open311/v2/services.xml", "/open311/v2/requests.json",
+                          "/open311/v2/requests.xml"}) {
+      if (path == r) return r;
+    }
+  }
+  return "other";
+}
+
+}  // namespace
+
 void handler::handle(const request& req, std::function<void(response)> done) {
+  if (opts_.probe) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string target(req.target().data(), req.target().size());
+    done = [inner = std::move(done), started, probe = opts_.probe, route = route_label(target.substr(0, target.find('?')))](
+               response res) {
+      probe->request(route, res.result_int(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      inner(std::move(res));
+    };
+  }
   auto c = std::make_shared<call>(req, std::move(done));
   c->self = c;
   try {
@@ -152,6 +194,9 @@ void handler::route(call& c) {
     return;
   }
   if (p == "/api/v1/openapi.json") return get_openapi(c);
+  if (p == "/metrics" && opts_.metrics) {
+    return c.reply(http::status::ok, opts_.metrics->scrape(), "text/plain; version=0.0.4; charset=utf-8");
+  }
   if (p.rfind("/open311/v2/", 0) == 0) return open311(c);
   if (p.rfind("/api/v1/", 0) != 0) {
     c.reply_problem(make_problem(404, "not_found", "no resource at " + p));

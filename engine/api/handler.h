@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "api/auth.h"
+#include "metrics/probe.h"
 #include "runtime/engine.h"
 
 namespace doorstep::api {
@@ -59,6 +60,8 @@ struct handler_options {
   std::filesystem::path openapi_file;  // served at /api/v1/openapi.json
   double rate_per_second = 100;
   double rate_burst = 200;
+  metrics::registry* metrics = nullptr;  // served at /metrics when set
+  metrics::http_probe* probe = nullptr;
 };
 
 class handler {

@@ -93,10 +93,14 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   }
   if (opts.demo_tokens) ensure_demo_tokens(cfg, data_dir, out);
 
-  runtime::engine eng(cfg.rules, **st, *clk, runtime::engine_options{opts.threads, cfg.engine.group_commit_max, true});
+  metrics::registry registry;
+  metrics::engine_probe engine_probe(registry.get());
+  metrics::http_probe http_probe(registry.get());
+  runtime::engine eng(cfg.rules, **st, *clk,
+                      runtime::engine_options{opts.threads, cfg.engine.group_commit_max, true, &engine_probe});
   api::handler h(eng, *clk,
                  api::handler_options{tokens_file(data_dir), std::filesystem::path(DOORSTEP_SOURCE_SCHEMAS) / "openapi.json",
-                                      opts.rate, 2 * opts.rate});
+                                      opts.rate, 2 * opts.rate, &registry, &http_probe});
   net::io_context ioc;
   std::unique_ptr<api::server> srv;
   try {

@@ -83,7 +83,10 @@ void engine::drain(slot& s) {
   std::vector<job> jobs;
   jobs.reserve(work.size());
   for (auto& w : work) jobs.push_back(std::move(w.j));
-  auto results = s.core.execute(jobs, clock_.now());
+  const auto started = std::chrono::steady_clock::now();
+  const auto now = clock_.now();
+  auto results = s.core.execute(jobs, now);
+  if (opts_.probe) record(jobs, results, now, std::chrono::steady_clock::now() - started);
   for (std::size_t i = 0; i < work.size(); ++i) {
     if (work[i].done) work[i].done(std::move(results[i]));
   }
@@ -105,6 +108,28 @@ std::optional<store::timer_entry> engine::first_timer(slot& s) {
   const auto floor = first ? std::min(to_millis(first->timer.at), now) : now;
   if (floor > s.timer_floor.load()) s.timer_floor.store(floor);
   return first;
+}
+
+void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
+                    std::chrono::steady_clock::duration took) {
+  auto& probe = *opts_.probe;
+  probe.group_commit(jobs.size(), std::chrono::duration<double>(took).count());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const auto& o = results[i];
+    probe.command(command_name(jobs[i].cmd.body), o.replayed ? "replayed" : o.ok() ? "ok" : "rejected");
+    if (!o.ok()) continue;
+    std::optional<level> lvl = o.before_level;
+    for (const auto& e : o.events) {
+      if (const auto* d = std::get_if<dispatched_ev>(&e.body)) lvl = d->to;
+      if (std::holds_alternative<returned_ev>(e.body)) lvl.reset();
+      probe.committed(e, lvl);
+      if (const auto* x = std::get_if<escalated_ev>(&e.body)) lvl = x->to;
+    }
+    if (const auto* t = std::get_if<timer_fired_cmd>(&jobs[i].cmd.body)) {
+      const auto at = jobs[i].at.value_or(now);
+      probe.timer_fired(std::chrono::duration<double>(at - t->timer.at).count());
+    }
+  }
 }
 
 // Runs on the slot's strand: arms the partition's timer for its earliest deadline.

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <vector>
 
+#include "metrics/probe.h"
 #include "runtime/clock.h"
 #include "runtime/partition.h"
 
@@ -29,6 +30,7 @@ struct engine_options {
   unsigned threads = 2;
   unsigned group_commit_max = 256;
   bool arm_timers = true;  // real clock: fire deadlines as they come due
+  metrics::engine_probe* probe = nullptr;  // optional
 };
 
 class engine {
@@ -88,6 +90,8 @@ class engine {
   std::optional<store::timer_entry> first_timer(slot& s);
 
   void enqueue(unsigned p, queued q);
+  void record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
+              std::chrono::steady_clock::duration took);
   void drain(slot& s);
   void arm(slot& s);
 

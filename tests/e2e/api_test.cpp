@@ -375,3 +375,30 @@ TEST(open311, bad_requests_get_spec_errors_and_file_nothing) {
 
 }  // namespace
 }  // namespace doorstep
+
+namespace doorstep {
+namespace {
+
+TEST(metrics, a_scrape_counts_appeals_escalations_and_breaches_and_passes_promtool) {
+  test_server srv;
+  ASSERT_EQ(srv.post("demo-operator", "/api/v1/appeals",
+                     R"({"category":"small_ads","description":"小广告","location":{"jurisdiction_id":"runtai-huayuan-b1"}})")
+                .status,
+            201);
+  // Past the 2 working hour accept deadline: the building head did not accept.
+  ASSERT_EQ(srv.post("demo-admin", "/api/v1/admin/clock", R"({"advance":"PT3H"})").status, 200);
+  auto scrape = testing::http_request(srv.port(), "GET", "/metrics");
+  ASSERT_EQ(scrape.status, 200);
+  const auto& m = scrape.body;
+  EXPECT_NE(m.find("doorstep_appeals_received_total{category=\"small_ads\",channel=\"hotline\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("doorstep_escalations_total{from=\"building\",reason=\"accept_overdue\",to=\"grid\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("doorstep_sla_breaches_total{clock=\"accept\",level=\"building\"} 1"), std::string::npos);
+  EXPECT_NE(m.find("doorstep_http_requests_total{code=\"201\",route=\"/api/v1/appeals\"} 1"), std::string::npos);
+  EXPECT_EQ(m.find("T2026"), std::string::npos);  // no ticket ids in labels
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool is not installed";
+  auto check = testing::run_command({"/bin/sh", "-c", "promtool check metrics 2>&1"}, m);
+  EXPECT_EQ(check.code, 0) << check.out;
+}
+
+}  // namespace
+}  // namespace doorstep

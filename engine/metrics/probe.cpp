@@ -1,0 +1,88 @@
+#include "metrics/probe.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+namespace doorstep::metrics {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+prometheus::Histogram::BucketBoundaries latency_buckets() {
+  return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+}
+
+std::string s(std::string_view v) { return std::string(v); }
+
+}  // namespace
+
+engine_probe::engine_probe(prometheus::Registry& r)
+    : commands_(BuildCounter().Name("doorstep_commands_total").Help("Commands processed, by command and outcome").Register(r)),
+      appeals_(BuildCounter().Name("doorstep_appeals_received_total").Help("Appeals received, by channel and category").Register(r)),
+      joined_(BuildCounter().Name("doorstep_appeals_joined_total").Help("Appeals that joined an open ticket (duplicates)").Register(r).Add({})),
+      escalations_(BuildCounter().Name("doorstep_escalations_total").Help("Escalations by from level, to level and reason").Register(r)),
+      at_risk_(BuildCounter().Name("doorstep_sla_at_risk_total").Help("SLA at-risk warnings, by clock and level").Register(r)),
+      breaches_(BuildCounter().Name("doorstep_sla_breaches_total").Help("SLA breaches, by clock and level").Register(r)),
+      ratings_(BuildCounter().Name("doorstep_ratings_total").Help("Resident ratings, by score 1..5").Register(r)),
+      transitions_(BuildCounter().Name("doorstep_ticket_transitions_total").Help("Events committed, by event type").Register(r)),
+      commit_size_(BuildHistogram().Name("doorstep_group_commit_commands").Help("Commands per group commit").Register(r).Add(
+          {}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512})),
+      commit_seconds_(BuildHistogram().Name("doorstep_group_commit_duration_seconds").Help("Time to decide and commit one group").Register(r).Add(
+          {}, latency_buckets())),
+      timer_lag_(BuildHistogram().Name("doorstep_timer_firing_lag_seconds").Help("How late deadlines fire after they are due").Register(r).Add(
+          {}, latency_buckets())) {}
+
+void engine_probe::command(std::string_view name, std::string_view outcome) {
+  commands_.Add({{"command", s(name)}, {"outcome", s(outcome)}}).Increment();
+}
+
+void engine_probe::committed(const doorstep::event& e, std::optional<level> at) {
+  transitions_.Add({{"type", s(event_type(e.body))}}).Increment();
+  const std::string lvl(at ? to_string(*at) : "none");
+  if (const auto* r = std::get_if<received_ev>(&e.body)) {
+    appeals_.Add({{"channel", s(to_string(r->a.via))}, {"category", r->a.category}}).Increment();
+  } else if (const auto* j = std::get_if<appeal_joined_ev>(&e.body)) {
+    appeals_.Add({{"channel", s(to_string(j->a.via))}, {"category", j->a.category}}).Increment();
+    joined_.Increment();
+  } else if (const auto* x = std::get_if<escalated_ev>(&e.body)) {
+    escalations_.Add({{"from", s(to_string(x->from))}, {"to", s(to_string(x->to))}, {"reason", s(to_string(x->reason))}})
+        .Increment();
+  } else if (const auto* w = std::get_if<sla_at_risk_ev>(&e.body)) {
+    at_risk_.Add({{"clock", s(to_string(w->clock))}, {"level", lvl}}).Increment();
+  } else if (const auto* b = std::get_if<sla_breached_ev>(&e.body)) {
+    breaches_.Add({{"clock", s(to_string(b->clock))}, {"level", lvl}}).Increment();
+  } else if (const auto* rt = std::get_if<rated_ev>(&e.body)) {
+    ratings_.Add({{"score", std::to_string(rt->score)}}).Increment();
+  }
+}
+
+void engine_probe::group_commit(std::size_t commands, double seconds) {
+  commit_size_.Observe(static_cast<double>(commands));
+  commit_seconds_.Observe(seconds);
+}
+
+void engine_probe::timer_fired(double lag_seconds) { timer_lag_.Observe(lag_seconds); }
+
+http_probe::http_probe(prometheus::Registry& r)
+    : requests_(BuildCounter().Name("doorstep_http_requests_total").Help("HTTP requests by route and status code").Register(r)),
+      latency_(BuildHistogram().Name("doorstep_http_request_duration_seconds").Help("HTTP request latency by route").Register(r)) {}
+
+void http_probe::request(std::string_view route, unsigned status, double seconds) {
+  requests_.Add({{"route", s(route)}, {"code", std::to_string(status)}}).Increment();
+  latency_.Add({{"route", s(route)}}, latency_buckets()).Observe(seconds);
+}
+
+registry::registry() : registry_(std::make_shared<prometheus::Registry>()) {
+  BuildGauge().Name("doorstep_build_info").Help("Build information").Register(*registry_).Add({{"version", "0.1.0"}}).Set(1);
+}
+
+std::string registry::scrape() const {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+}  // namespace doorstep::metrics

@@ -1,0 +1,70 @@
+// engine/metrics/probe.h
+// Probes own the Prometheus metric families; business code calls them with domain
+// facts and never touches the registry. Label values are bounded sets only (levels,
+// clocks, reasons, channels, categories, command names, routes, status codes): no
+// ticket ids, no free text. Thread-safe (prometheus-cpp metrics are atomic).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+#include "domain/event.h"
+
+namespace doorstep::metrics {
+
+// The engine's facts: commands, events, group commits, timers.
+class engine_probe {
+ public:
+  explicit engine_probe(prometheus::Registry& r);
+
+  // outcome: ok | rejected | replayed
+  void command(std::string_view name, std::string_view outcome);
+  // One committed event; `at` is the ticket's level when it happened.
+  void committed(const doorstep::event& e, std::optional<level> at);
+  void group_commit(std::size_t commands, double seconds);
+  // A deadline fired `lag_seconds` after it was due.
+  void timer_fired(double lag_seconds);
+
+ private:
+  prometheus::Family<prometheus::Counter>& commands_;
+  prometheus::Family<prometheus::Counter>& appeals_;
+  prometheus::Counter& joined_;
+  prometheus::Family<prometheus::Counter>& escalations_;
+  prometheus::Family<prometheus::Counter>& at_risk_;
+  prometheus::Family<prometheus::Counter>& breaches_;
+  prometheus::Family<prometheus::Counter>& ratings_;
+  prometheus::Family<prometheus::Counter>& transitions_;
+  prometheus::Histogram& commit_size_;
+  prometheus::Histogram& commit_seconds_;
+  prometheus::Histogram& timer_lag_;
+};
+
+// HTTP requests by route template and status code.
+class http_probe {
+ public:
+  explicit http_probe(prometheus::Registry& r);
+  void request(std::string_view route, unsigned status, double seconds);
+
+ private:
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+};
+
+// A registry with build info, and its text exposition.
+class registry {
+ public:
+  registry();
+  prometheus::Registry& get() { return *registry_; }
+  std::string scrape() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+};
+
+}  // namespace doorstep::metrics
