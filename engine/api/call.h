@@ -13,6 +13,8 @@
 namespace doorstep::api {
 
 std::string url_decode(std::string_view s);
+// "a=1&b=%E7%8E%8B" (a query string or an application/x-www-form-urlencoded body).
+std::map<std::string, std::string> parse_pairs(std::string_view text);
 
 struct call {
   call(const request& r, std::function<void(response)> d);

@@ -74,17 +74,20 @@ call::call(const request& r, std::function<void(response)> d) : req(r), done(std
   const std::string_view target(req.target().data(), req.target().size());
   const auto q = target.find('?');
   path = std::string(target.substr(0, q));
-  if (q != std::string_view::npos) {
-    std::string_view rest = target.substr(q + 1);
-    while (!rest.empty()) {
-      const auto amp = rest.find('&');
-      const auto pair = rest.substr(0, amp);
-      const auto eq = pair.find('=');
-      query[url_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
-      if (amp == std::string_view::npos) break;
-      rest = rest.substr(amp + 1);
-    }
+  if (q != std::string_view::npos) query = parse_pairs(target.substr(q + 1));
+}
+
+std::map<std::string, std::string> parse_pairs(std::string_view text) {
+  std::map<std::string, std::string> out;
+  while (!text.empty()) {
+    const auto amp = text.find('&');
+    const auto pair = text.substr(0, amp);
+    const auto eq = pair.find('=');
+    out[url_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    text = text.substr(amp + 1);
   }
+  return out;
 }
 
 void call::reply(http::status status, std::string body, std::string_view content_type) {

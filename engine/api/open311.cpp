@@ -71,19 +71,6 @@ void fail(call& c, bool xml, unsigned status, const std::string& description) {
   answer(c, xml, static_cast<http::status>(status), "errors", "error", {r});
 }
 
-std::map<std::string, std::string> parse_form(std::string_view body) {
-  std::map<std::string, std::string> out;
-  while (!body.empty()) {
-    const auto amp = body.find('&');
-    const auto pair = body.substr(0, amp);
-    const auto eq = pair.find('=');
-    out[url_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    body = body.substr(amp + 1);
-  }
-  return out;
-}
-
 bool is_open_status(status s) { return !is_terminal(s); }
 
 record request_record(const ticket& t, const routing::rulebook& rules) {
@@ -161,7 +148,7 @@ void handler::open311(call& c) {
   // Everything else needs a key: api_key (form or query) or a bearer token.
   auto params = c.query;
   if (c.req.method() == http::verb::post) {
-    for (auto& [k, v] : parse_form(c.req.body())) params[k] = v;
+    for (auto& [k, v] : parse_pairs(c.req.body())) params[k] = v;
   }
   std::string key = params.count("api_key") ? params["api_key"] : std::string{};
   const auto auth = c.req[http::field::authorization];

@@ -80,13 +80,7 @@ json::object ticket_view(const ticket& t, instant now, bool show_pii) {
   }
   o["sla"] = std::move(sla);
   json::array esc;
-  for (const auto& e : t.escalations) {
-    esc.push_back(json::object{{"from", sv(to_string(e.from))},
-                               {"to", sv(to_string(e.to))},
-                               {"reason", sv(to_string(e.reason))},
-                               {"at", format_rfc3339(e.at)},
-                               {"unit_id", e.unit_id}});
-  }
+  for (const auto& e : t.escalations) esc.push_back(codec::encode(e));
   o["escalations"] = std::move(esc);
   json::array appeals;
   appeals.push_back(appeal_view(t.origin, show_pii));

@@ -17,6 +17,7 @@ namespace json = boost::json;
 
 json::object encode(const appeal& a);
 json::object encode(const sla_clock& c);
+json::object encode(const escalation_record& e);
 json::object encode(const event& e);
 json::object encode(const ticket& t);
 

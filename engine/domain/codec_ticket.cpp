@@ -26,6 +26,14 @@ constexpr std::string_view kLevels = "building, grid, community, street, departm
 
 }  // namespace
 
+json::object encode(const escalation_record& e) {
+  return json::object{{"from", sv(to_string(e.from))},
+                      {"to", sv(to_string(e.to))},
+                      {"reason", sv(to_string(e.reason))},
+                      {"at", format_rfc3339(e.at)},
+                      {"unit_id", e.unit_id}};
+}
+
 json::object encode(const ticket& t) {
   json::object o;
   o["ticket_id"] = t.id;
@@ -51,13 +59,7 @@ json::object encode(const ticket& t) {
   for (const auto& c : t.clocks) clocks.push_back(encode(c));
   o["clocks"] = std::move(clocks);
   json::array esc;
-  for (const auto& e : t.escalations) {
-    esc.push_back(json::object{{"from", sv(to_string(e.from))},
-                               {"to", sv(to_string(e.to))},
-                               {"reason", sv(to_string(e.reason))},
-                               {"at", format_rfc3339(e.at)},
-                               {"unit_id", e.unit_id}});
-  }
+  for (const auto& e : t.escalations) esc.push_back(encode(e));
   o["escalations"] = std::move(esc);
   o["returns"] = t.returns;
   o["rating"] = t.rating ? json::value(*t.rating) : json::value(nullptr);
