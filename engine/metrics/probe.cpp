@@ -33,7 +33,49 @@ engine_probe::engine_probe(prometheus::Registry& r)
       commit_seconds_(BuildHistogram().Name("doorstep_group_commit_duration_seconds").Help("Time to decide and commit one group").Register(r).Add(
           {}, latency_buckets())),
       timer_lag_(BuildHistogram().Name("doorstep_timer_firing_lag_seconds").Help("How late deadlines fire after they are due").Register(r).Add(
-          {}, latency_buckets())) {}
+          {}, latency_buckets())),
+      tickets_(BuildGauge().Name("doorstep_tickets").Help("Tickets by current status and level").Register(r)),
+      clocks_(BuildGauge().Name("doorstep_sla_clocks").Help("Running SLA clocks that are at risk or breached, by clock and level").Register(r)),
+      to_accept_(BuildHistogram().Name("doorstep_time_to_accept_seconds").Help("From dispatch to acceptance, by level").Register(r)),
+      to_contact_(BuildHistogram().Name("doorstep_time_to_contact_seconds").Help("From dispatch to first contact, by level").Register(r)),
+      to_resolve_(BuildHistogram().Name("doorstep_time_to_resolve_seconds").Help("From receipt to resolution, by level").Register(r)) {}
+
+namespace {
+prometheus::Histogram::BucketBoundaries span_buckets() {
+  // 5 minutes .. 30 days
+  return {300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 259200, 604800, 1296000, 2592000};
+}
+}  // namespace
+
+void engine_probe::count(const ticket& t, double delta) {
+  if (!t.exists()) return;
+  const std::string lvl(t.lvl ? to_string(*t.lvl) : "none");
+  tickets_.Add({{"status", s(to_string(t.st))}, {"level", lvl}}).Increment(delta);
+  for (auto k : kAllClocks) {
+    const auto& c = t.clock(k);
+    if (c.state != clock_state::running) continue;
+    const char* state = c.breached ? "breached" : c.at_risk() ? "at_risk" : nullptr;
+    if (state) clocks_.Add({{"clock", s(to_string(k))}, {"level", lvl}, {"state", state}}).Increment(delta);
+  }
+}
+
+void engine_probe::loaded(const ticket& t) { count(t, 1); }
+
+void engine_probe::changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after) {
+  count(before, -1);
+  count(after, 1);
+  const std::string lvl(before.lvl ? to_string(*before.lvl) : "none");
+  for (const auto& e : events) {
+    const auto seconds = [&](instant from) { return std::chrono::duration<double>(e.at - from).count(); };
+    if (std::holds_alternative<accepted_ev>(e.body)) {
+      to_accept_.Add({{"level", lvl}}, span_buckets()).Observe(seconds(before.clock(clock_kind::accept).started));
+    } else if (std::holds_alternative<contacted_ev>(e.body) && !before.contacted_at) {
+      to_contact_.Add({{"level", lvl}}, span_buckets()).Observe(seconds(before.clock(clock_kind::contact).started));
+    } else if (std::holds_alternative<resolved_ev>(e.body)) {
+      to_resolve_.Add({{"level", lvl}}, span_buckets()).Observe(seconds(before.created_at));
+    }
+  }
+}
 
 void engine_probe::command(std::string_view name, std::string_view outcome) {
   commands_.Add({{"command", s(name)}, {"outcome", s(outcome)}}).Increment();

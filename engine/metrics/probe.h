@@ -28,6 +28,10 @@ class engine_probe {
   // One committed event; `at` is the ticket's level when it happened.
   void committed(const doorstep::event& e, std::optional<level> at);
   void group_commit(std::size_t commands, double seconds);
+  // A ticket that exists at startup (gauges start from the store's contents).
+  void loaded(const ticket& t);
+  // One command changed `before` into `after` through `events`: gauges and timings.
+  void changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after);
   // A deadline fired `lag_seconds` after it was due.
   void timer_fired(double lag_seconds);
 
@@ -43,6 +47,13 @@ class engine_probe {
   prometheus::Histogram& commit_size_;
   prometheus::Histogram& commit_seconds_;
   prometheus::Histogram& timer_lag_;
+  prometheus::Family<prometheus::Gauge>& tickets_;
+  prometheus::Family<prometheus::Gauge>& clocks_;
+  prometheus::Family<prometheus::Histogram>& to_accept_;
+  prometheus::Family<prometheus::Histogram>& to_contact_;
+  prometheus::Family<prometheus::Histogram>& to_resolve_;
+
+  void count(const ticket& t, double delta);
 };
 
 // HTTP requests by route template and status code.

@@ -11,6 +11,12 @@ engine::engine(std::shared_ptr<const routing::rulebook> rules, store::store& s, 
   for (unsigned p = 0; p < s.partitions(); ++p) {
     parts_.push_back(std::make_unique<slot>(pool_, p, s, *rules_));
   }
+  if (opts_.probe) {
+    s.for_each_ticket([this](unsigned, const ticket& t) {
+      opts_.probe->loaded(t);
+      return true;
+    });
+  }
   if (opts_.arm_timers && !clock_.simulated()) {
     for (auto& sl : parts_) {
       slot* raw = sl.get();
@@ -117,8 +123,9 @@ void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& re
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const auto& o = results[i];
     probe.command(command_name(jobs[i].cmd.body), o.replayed ? "replayed" : o.ok() ? "ok" : "rejected");
-    if (!o.ok()) continue;
-    std::optional<level> lvl = o.before_level;
+    if (!o.ok() || o.replayed) continue;
+    probe.changed(o.before, o.events, o.after);
+    std::optional<level> lvl = o.before.lvl;
     for (const auto& e : o.events) {
       if (const auto* d = std::get_if<dispatched_ev>(&e.body)) lvl = d->to;
       if (std::holds_alternative<returned_ev>(e.body)) lvl.reset();

@@ -178,7 +178,7 @@ outcome partition::decide_and_stage(store::batch& b, const ticket& before, const
   outcome o;
   o.ticket_id = after.id;
   o.joined = joining;
-  o.before_level = before.lvl;
+  o.before = before;
   std::vector<std::pair<std::string, std::string>> idempotency;
   if (!source.empty()) idempotency.emplace_back(source, after.id);
   if (!key.empty()) idempotency.emplace_back(key, keyed_value(o, c));

@@ -23,7 +23,7 @@ struct outcome {
   bool replayed = false;          // the source id was seen before: the first answer, nothing new
   std::vector<event> events;      // what this command caused (empty when replayed)
   ticket after;                   // the ticket after the command
-  std::optional<level> before_level;  // the ticket's level before the command
+  ticket before;                  // the ticket before the command (not set when replayed)
   bool ok() const { return !err.has_value(); }
 };
 

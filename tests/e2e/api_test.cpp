@@ -395,6 +395,11 @@ TEST(metrics, a_scrape_counts_appeals_escalations_and_breaches_and_passes_promto
   EXPECT_NE(m.find("doorstep_sla_breaches_total{clock=\"accept\",level=\"building\"} 1"), std::string::npos);
   EXPECT_NE(m.find("doorstep_http_requests_total{code=\"201\",route=\"/api/v1/appeals\"} 1"), std::string::npos);
   EXPECT_EQ(m.find("T2026"), std::string::npos);  // no ticket ids in labels
+  // one ticket, now dispatched at grid, its new accept clock fresh; none left at building
+  EXPECT_NE(m.find("doorstep_tickets{level=\"grid\",status=\"dispatched\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("doorstep_tickets{level=\"building\",status=\"dispatched\"} 0"), std::string::npos) << m;
+  // the grid's accept clock passed 50% and 75% of its 2 working hours by 12:00
+  EXPECT_NE(m.find("doorstep_sla_clocks{clock=\"accept\",level=\"grid\",state=\"at_risk\"} 1"), std::string::npos) << m;
   if (std::system("command -v promtool >/dev/null 2>&1") != 0) GTEST_SKIP() << "promtool is not installed";
   auto check = testing::run_command({"/bin/sh", "-c", "promtool check metrics 2>&1"}, m);
   EXPECT_EQ(check.code, 0) << check.out;
