@@ -127,6 +127,10 @@ outcome partition::run_merge(store::batch& b, const command& c, const merge_cmd&
   auto src = b.load_ticket(c.ticket_id);
   if (!src) return rejected(src.err());
   if (!*src) return rejected(make_error("not_found", "ticket " + c.ticket_id + " does not exist"));
+  if (c.expected_version && *c.expected_version != (*src)->version) {  // as decide() would, before looking further
+    return rejected(make_error("stale_version", "ticket is at version " + std::to_string((*src)->version) + ", not " +
+                                                    std::to_string(*c.expected_version)));
+  }
   if (store::partition_of_ticket(m.into) != index_) {
     return rejected(make_error("cross_community", "only tickets of the same community can be merged", "into"));
   }

@@ -407,3 +407,67 @@ TEST(metrics, a_scrape_counts_appeals_escalations_and_breaches_and_passes_promto
 
 }  // namespace
 }  // namespace doorstep
+
+namespace doorstep {
+namespace {
+
+// Every demo token x every action on one ticket. If-Match names a version the ticket
+// never had, so an authorized action stops at 412 and nothing changes, while an
+// unauthorized one is refused first with 403; out of scope is 404 for everything.
+TEST(api_matrix, every_role_and_scope_gets_exactly_the_actions_the_table_grants) {
+  test_server srv;
+  auto filed = srv.post("demo-operator", "/api/v1/appeals", kAppeal);  // runtai-huayuan-b1, building head
+  ASSERT_EQ(filed.status, 201);
+  const auto id = str(filed.json(), "ticket_id");
+  auto far = srv.post("demo-operator", "/api/v1/appeals",
+                      R"({"category":"noise","description":"楼上噪音","location":{"jurisdiction_id":"hongmei-xincun-b1"}})");
+  const auto far_id = str(far.json(), "ticket_id");
+  auto near = srv.post("demo-operator", "/api/v1/appeals",
+                       R"({"category":"small_ads","description":"小广告","location":{"jurisdiction_id":"runtai-xincun-b1"}})");
+  const auto near_id = str(near.json(), "ticket_id");
+
+  const std::vector<std::pair<std::string, std::string>> actions{
+      {"triage", R"({"action":"triage"})"},
+      {"dispatch", R"({"action":"dispatch","level":"grid"})"},
+      {"accept", R"({"action":"accept"})"},
+      {"contact", R"({"action":"contact"})"},
+      {"note", R"({"action":"note","note":"记录"})"},
+      {"resolve", R"({"action":"resolve"})"},
+      {"verify", R"({"action":"verify","passed":true})"},
+      {"rate", R"({"action":"rate","score":4})"},
+      {"escalate", R"({"action":"escalate","reason":"handler_request"})"},
+      {"return", R"({"action":"return","reason":"不属于本楼"})"},
+      {"suspend", R"({"action":"suspend","reason":"等配件"})"},
+      {"resume", R"({"action":"resume"})"},
+      {"merge", R"({"action":"merge","into":")" + near_id + R"("})"},
+      {"cancel", R"({"action":"cancel","reason":"重复"})"},
+      {"reopen", R"({"action":"reopen","reason":"不满意"})"},
+  };
+  // Which tokens may run which action on a ticket of runtai-huayuan-b1-head (docs/api.md).
+  const std::map<std::string, std::set<std::string>> grants{
+      {"demo-operator", {"triage", "dispatch", "note", "rate", "cancel", "reopen"}},
+      {"demo-building-head", {"accept", "contact", "note", "resolve", "verify", "escalate", "return", "suspend", "resume"}},
+      {"demo-grid-worker", {}},  // a handler of another unit
+      {"demo-supervisor", {"triage", "dispatch", "note", "verify", "escalate", "suspend", "resume", "merge", "cancel", "reopen"}},
+      {"demo-runtai-supervisor", {"triage", "dispatch", "note", "verify", "escalate", "suspend", "resume", "merge", "cancel", "reopen"}},
+      {"demo-integration", {"accept", "contact", "note", "resolve", "rate", "reopen"}},
+      {"demo-admin", {"triage", "dispatch", "accept", "contact", "note", "resolve", "verify", "rate", "escalate", "return",
+                      "suspend", "resume", "merge", "cancel", "reopen"}},
+  };
+  for (const auto& [token, allowed] : grants) {
+    for (const auto& [name, body] : actions) {
+      auto r = srv.post(token, "/api/v1/tickets/" + id + "/actions", body, {{"If-Match", "\"999\""}});
+      const int expected = allowed.count(name) ? 412 : 403;
+      EXPECT_EQ(r.status, expected) << token << " " << name << ": " << r.body;
+    }
+  }
+  for (const auto& [name, body] : actions) {
+    auto r = srv.post("demo-runtai-supervisor", "/api/v1/tickets/" + far_id + "/actions", body, {{"If-Match", "\"999\""}});
+    EXPECT_EQ(r.status, 404) << name;
+  }
+  auto t = srv.get("demo-admin", "/api/v1/tickets/" + id).json();
+  EXPECT_EQ(t.at("version").as_int64(), 2);  // nothing was applied
+}
+
+}  // namespace
+}  // namespace doorstep
