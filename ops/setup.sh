@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev librdkafka-dev prometheus-cpp-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 kcat prometheus wrk
+  python3 nodejs npm kcat prometheus wrk
 )
 
 missing=()

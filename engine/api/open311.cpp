@@ -171,8 +171,15 @@ void handler::open311(call& c) {
     const auto code = params["service_code"];
     if (code.empty()) return fail(c, xml, 400, "service_code is required");
     if (!rules.find_category(code)) return fail(c, xml, 400, "unknown service_code " + code);
-    const auto place = params["address_id"];
-    if (place.empty()) return fail(c, xml, 400, "address_id (a place id from /api/v1/jurisdictions) is required");
+    auto place = params["address_id"];
+    if (place.empty() && !params["address_string"].empty()) {
+      auto located = rules.locate(params["address_string"]);
+      if (!located) return fail(c, xml, 400, located.err().message);
+      place = *located;
+    }
+    if (place.empty()) {
+      return fail(c, xml, 400, "address_id (a place id from /api/v1/jurisdictions) or an address_string naming a place is required");
+    }
     if (!rules.tree().find(place)) return fail(c, xml, 400, "unknown address_id " + place);
     if (!in_scope(c.token, place, rules.tree())) return fail(c, xml, 403, "address_id is outside this api_key's scope");
     appeal a;

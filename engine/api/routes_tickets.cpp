@@ -43,6 +43,11 @@ void handler::post_appeal(call& c) {
   if (!decoded) return c.reply_error(decoded.err());
   auto& a = std::get<submit_cmd>(*decoded).a;
   const auto& tree = engine_.rules().tree();
+  if (a.jurisdiction_id.empty()) {
+    auto located = engine_.rules().locate(a.address);
+    if (!located) return c.reply_error(located.err());
+    a.jurisdiction_id = *located;
+  }
   if (tree.find(a.jurisdiction_id) && !in_scope(c.token, a.jurisdiction_id, tree)) {
     return c.reply_problem(make_problem(403, "forbidden", "place " + a.jurisdiction_id + " is outside the token's scope",
                                         "location.jurisdiction_id"));

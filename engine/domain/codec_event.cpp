@@ -277,8 +277,11 @@ result<appeal> decode_appeal(const json::value& v) {
   DS_TRY(description, r.str("description", true));
   DS_TRY(loc, r.object("location", true));
   const reader lr(*loc, "location");
-  DS_TRY(place, lr.str("jurisdiction_id", true));
+  DS_TRY(place, lr.str("jurisdiction_id", false));
   DS_TRY(address, lr.str("address", false));
+  if (place.empty() && address.empty()) {
+    return make_error("missing_field", "location needs jurisdiction_id or address", "location.jurisdiction_id");
+  }
   DS_TRY(res, r.object("resident", false));
   if (res) {
     const reader rr(*res, "resident");

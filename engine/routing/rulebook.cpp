@@ -1,5 +1,6 @@
 #include "routing/rulebook.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace doorstep::routing {
@@ -138,6 +139,38 @@ std::string rulebook::duplicate_scope_of(const std::string& place) const {
   }
   const node* n = parts_.tree.ancestor(place, kind);
   return n != nullptr ? n->id : place;
+}
+
+result<std::string> rulebook::locate(const std::string& address) const {
+  const auto& tree = parts_.tree;
+  std::size_t best = 0;
+  std::vector<std::string> winners;
+  for (const auto& [id, n] : tree.nodes()) {
+    if (static_cast<int>(n.kind) < static_cast<int>(node_kind::community)) continue;
+    if (n.name.empty() || address.find(n.name) == std::string::npos) continue;
+    std::size_t score = 0;
+    for (const node* a = &n; a != nullptr; a = a->parent.empty() ? nullptr : tree.find(a->parent)) {
+      if (address.find(a->name) != std::string::npos) score += a->name.size();
+    }
+    if (score > best) {
+      best = score;
+      winners = {id};
+    } else if (score == best) {
+      winners.push_back(id);
+    }
+  }
+  if (winners.empty()) {
+    return make_error("unknown_jurisdiction", "no known place is named in the address '" + address +
+                                                  "'; give location.jurisdiction_id",
+                      "location.address");
+  }
+  if (winners.size() > 1) {
+    std::sort(winners.begin(), winners.end());
+    return make_error("unknown_jurisdiction", "the address '" + address + "' could be " + winners[0] + " or " +
+                                                  winners[1] + "; give location.jurisdiction_id",
+                      "location.address");
+  }
+  return winners.front();
 }
 
 std::string rulebook::street_of(const std::string& place) const {

@@ -66,6 +66,11 @@ class rulebook final : public policy {
   // The node that scopes duplicate detection for a place (e.g. its compound), or the
   // place itself when it sits above that scope.
   std::string duplicate_scope_of(const std::string& place) const;
+  // The place an address text names: the community-or-lower node whose own name and its
+  // ancestors' names cover most of the text (e.g. "润泰花园1号楼" → that building).
+  // Errors: unknown_jurisdiction when nothing matches or two places match equally.
+  result<std::string> locate(const std::string& address) const;
+
   // The street node id of a place (for stats), or empty.
   std::string street_of(const std::string& place) const;
 

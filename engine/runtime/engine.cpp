@@ -51,6 +51,16 @@ result<unsigned> engine::partition_of(const command& c) const {
 }
 
 void engine::post(command c, callback done) {
+  if (auto* s = std::get_if<submit_cmd>(&c.body); s && s->a.jurisdiction_id.empty() && !s->a.address.empty()) {
+    auto place = rules_->locate(s->a.address);  // an appeal that names its place only in words
+    if (!place) {
+      outcome o;
+      o.err = place.err();
+      done(std::move(o));
+      return;
+    }
+    s->a.jurisdiction_id = *place;
+  }
   auto p = partition_of(c);
   if (!p) {
     outcome o;

@@ -32,8 +32,13 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/doorstep-contract.XXXXXX")
 server_pid=""
+node_pid=""
 cleanup() {
   local rc=$?
+  if [[ -n "$node_pid" ]]; then
+    kill -TERM "$node_pid" 2>/dev/null || true
+    wait "$node_pid" 2>/dev/null || true
+  fi
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
@@ -46,7 +51,7 @@ cleanup() {
     fi
     wait "$server_pid" 2>/dev/null || true
   fi
-  if [[ $rc -ne 0 && -f "$work/server.err" ]]; then
+  if [[ $rc -ne 0 && -s "$work/server.err" ]]; then
     echo "contract: server stderr (last 20 lines):" >&2
     tail -n 20 "$work/server.err" >&2 || true
   fi
@@ -79,4 +84,12 @@ if [[ -z "$port" ]]; then
   exit 1
 fi
 
-DOORSTEP_BINARY="$binary" DOORSTEP_CONFIG="$config" node "$here/contract.mjs" "$port"
+# In the background so that a signal (ctest's timeout, ^C) runs the trap at once.
+DOORSTEP_BINARY="$binary" DOORSTEP_CONFIG="$config" node "$here/contract.mjs" "$port" &
+node_pid=$!
+set +e
+wait "$node_pid"
+rc=$?
+set -e
+node_pid=""
+exit "$rc"

@@ -471,3 +471,31 @@ TEST(api_matrix, every_role_and_scope_gets_exactly_the_actions_the_table_grants)
 
 }  // namespace
 }  // namespace doorstep
+
+namespace doorstep {
+namespace {
+
+TEST(api_location, an_appeal_that_names_its_place_only_in_words_is_placed_by_the_place_names) {
+  test_server srv;
+  auto r = srv.post("demo-operator", "/api/v1/appeals",
+                    R"({"category":"small_ads","description":"门口贴满小广告","location":{"address":"延令街道润泰花园1号楼门口"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto t = srv.get("demo-operator", "/api/v1/tickets/" + str(r.json(), "ticket_id")).json();
+  EXPECT_EQ(str(t, "jurisdiction_id"), "runtai-huayuan-b1");  // 润泰花园 + 1号楼 beat every other 1号楼
+  EXPECT_EQ(str(t, "unit_id"), "runtai-huayuan-b1-head");
+  auto nowhere = srv.post("demo-operator", "/api/v1/appeals",
+                          R"({"category":"small_ads","description":"x","location":{"address":"火星基地"}})");
+  EXPECT_EQ(nowhere.status, 422);
+  EXPECT_EQ(str(nowhere.json(), "field"), "location.address");
+  auto neither = srv.post("demo-operator", "/api/v1/appeals", R"({"category":"small_ads","description":"x","location":{}})");
+  EXPECT_EQ(neither.status, 422);
+  EXPECT_EQ(str(neither.json(), "code"), "missing_field");
+  auto open311 = testing::http_request(srv.port(), "POST", "/open311/v2/requests.json",
+                                       "api_key=demo-integration&service_code=street_light&description=x"
+                                       "&address_string=%E6%B6%A6%E6%B3%B0%E8%8A%B1%E5%9B%AD1%E5%8F%B7%E6%A5%BC",  // 润泰花园1号楼
+                                       {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(open311.status, 201) << open311.body;
+}
+
+}  // namespace
+}  // namespace doorstep
