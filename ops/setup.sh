@@ -9,8 +9,14 @@ packages=(
   librocksdb-dev librdkafka-dev prometheus-cpp-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 nodejs npm kcat prometheus wrk
+  python3 kcat prometheus wrk
 )
+
+# Node.js runs the contract tests (ajv). A machine that already has node and npm (from
+# Debian or elsewhere, e.g. a NodeSource build that bundles npm) keeps them.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
