@@ -96,8 +96,8 @@ record request_record(const ticket& t, const routing::rulebook& rules) {
       {"address", json::string(!t.origin.address.empty() ? t.origin.address : place ? place->name : t.jurisdiction_id)},
       {"address_id", json::string(t.jurisdiction_id)},
       {"zipcode", nullptr},
-      {"lat", nullptr},
-      {"long", nullptr},
+      {"lat", place && place->position ? json::value(place->position->first) : json::value(nullptr)},
+      {"long", place && place->position ? json::value(place->position->second) : json::value(nullptr)},
       {"media_url", nullptr},
   };
 }
@@ -177,8 +177,20 @@ void handler::open311(call& c) {
       if (!located) return fail(c, xml, 400, located.err().message);
       place = *located;
     }
+    if (place.empty() && !params["lat"].empty() && !params["long"].empty()) {
+      double lat = 0, lon = 0;
+      try {
+        lat = std::stod(params["lat"]);
+        lon = std::stod(params["long"]);
+      } catch (const std::exception&) {
+        return fail(c, xml, 400, "lat and long must be decimal degrees");
+      }
+      auto located = rules.locate(lat, lon);
+      if (!located) return fail(c, xml, 400, located.err().message);
+      place = *located;
+    }
     if (place.empty()) {
-      return fail(c, xml, 400, "address_id (a place id from /api/v1/jurisdictions) or an address_string naming a place is required");
+      return fail(c, xml, 400, "a location is required: address_id (a place id), an address_string naming a place, or lat and long");
     }
     if (!rules.tree().find(place)) return fail(c, xml, 400, "unknown address_id " + place);
     if (!in_scope(c.token, place, rules.tree())) return fail(c, xml, 403, "address_id is outside this api_key's scope");

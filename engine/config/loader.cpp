@@ -152,7 +152,7 @@ std::vector<routing::category> load_categories(const ynode& root) {
 
 void load_node(const ynode& n, const std::string& parent, routing::jurisdiction_tree& tree,
                std::vector<std::pair<ynode, std::vector<std::string>>>& handles_to_check) {
-  n.only_keys({"id", "name", "kind", "unit", "departments", "children"});
+  n.only_keys({"id", "name", "kind", "unit", "departments", "children", "location"});
   routing::node node;
   node.id = n.at("id").id();
   node.name = n.at("name").str();
@@ -160,6 +160,14 @@ void load_node(const ynode& n, const std::string& parent, routing::jurisdiction_
   if (!kind) n.at("kind").fail("must be one of city, district, street, community, grid, compound, building");
   node.kind = *kind;
   node.parent = parent;
+  if (auto loc = n.get("location")) {
+    loc->only_keys({"lat", "long"});
+    const double lat = loc->at("lat").number();
+    const double lon = loc->at("long").number();
+    if (lat < -90 || lat > 90) loc->at("lat").fail("latitude must be within -90..90");
+    if (lon < -180 || lon > 180) loc->at("long").fail("longitude must be within -180..180");
+    node.position = std::make_pair(lat, lon);
+  }
   if (!parent.empty()) {
     const auto* p = tree.find(parent);
     if (static_cast<int>(node.kind) <= static_cast<int>(p->kind) && !(node.kind == node_kind::district && p->kind == node_kind::city)) {

@@ -34,6 +34,7 @@ struct node {
   std::optional<std::string> unit_id;  // the ladder unit of this node (building head, grid worker...)
   std::vector<std::string> department_ids;
   std::vector<std::string> children;
+  std::optional<std::pair<double, double>> position;  // (lat, long), WGS 84, where known
 };
 
 class jurisdiction_tree {

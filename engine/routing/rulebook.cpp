@@ -1,6 +1,7 @@
 #include "routing/rulebook.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace doorstep::routing {
@@ -171,6 +172,31 @@ result<std::string> rulebook::locate(const std::string& address) const {
                       "location.address");
   }
   return winners.front();
+}
+
+result<std::string> rulebook::locate(double lat, double lon, double within_m) const {
+  constexpr double kEarthRadiusM = 6371000;
+  constexpr double kRad = 3.14159265358979323846 / 180;
+  std::string best;
+  double best_m = within_m;
+  for (const auto& [id, n] : parts_.tree.nodes()) {
+    if (!n.position) continue;
+    const double dlat = (n.position->first - lat) * kRad;
+    const double dlon = (n.position->second - lon) * kRad;
+    const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                     std::cos(lat * kRad) * std::cos(n.position->first * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+    const double metres = 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(a)));
+    if (metres <= best_m && (best.empty() || metres < best_m || id < best)) {
+      best = id;
+      best_m = metres;
+    }
+  }
+  if (best.empty()) {
+    return make_error("unknown_jurisdiction", "no known place lies within " + std::to_string(static_cast<int>(within_m)) +
+                                                  " m of the given lat/long",
+                      "lat");
+  }
+  return best;
 }
 
 std::string rulebook::street_of(const std::string& place) const {

@@ -71,6 +71,10 @@ class rulebook final : public policy {
   // Errors: unknown_jurisdiction when nothing matches or two places match equally.
   result<std::string> locate(const std::string& address) const;
 
+  // The place nearest to a point (lat, long) among places with a known position, if it
+  // lies within `within_m` metres. Errors: unknown_jurisdiction.
+  result<std::string> locate(double lat, double lon, double within_m = 1000) const;
+
   // The street node id of a place (for stats), or empty.
   std::string street_of(const std::string& place) const;
 

@@ -499,3 +499,27 @@ TEST(api_location, an_appeal_that_names_its_place_only_in_words_is_placed_by_the
 
 }  // namespace
 }  // namespace doorstep
+
+namespace doorstep {
+namespace {
+
+TEST(open311, a_client_that_only_knows_lat_long_files_at_the_nearest_known_place) {
+  test_server srv;
+  // about 20 m from 润泰花园 (32.1712, 120.0475)
+  auto posted = testing::http_request(srv.port(), "POST", "/open311/v2/requests.json",
+                                      "api_key=demo-integration&service_code=garbage&lat=32.17135&long=120.04765&description=x",
+                                      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  const auto id = std::string(posted.json().at(0).at("service_request_id").as_string());
+  auto one = testing::http_request(srv.port(), "GET", "/open311/v2/requests/" + id + ".json?api_key=demo-admin");
+  const auto r = one.json().at(0);
+  EXPECT_EQ(r.at("address_id").as_string(), "runtai-huayuan");
+  EXPECT_DOUBLE_EQ(r.at("lat").as_double(), 32.1712);
+  auto far = testing::http_request(srv.port(), "POST", "/open311/v2/requests.json",
+                                   "api_key=demo-integration&service_code=garbage&lat=39.9&long=116.4&description=x",
+                                   {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(far.status, 400) << far.body;  // Beijing is nowhere near a demo place
+}
+
+}  // namespace
+}  // namespace doorstep
