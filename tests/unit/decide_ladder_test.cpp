@@ -14,6 +14,7 @@
 
 #include "domain/decide.h"
 #include "routing/rulebook.h"
+#include "support/story.h"
 #include "support/test_support.h"
 
 namespace doorstep {
@@ -21,56 +22,9 @@ namespace {
 
 using testing::at;
 
-const policy& rules() { return *testing::demo_config().rules; }
 
 // One ticket driven through decide() and apply(), keeping its log.
-class story {
- public:
-  story(const std::string& place, const std::string& category, instant start,
-        const std::string& description = "楼下垃圾桶满了没人清运")
-      : now_(start) {
-    auto c = testing::submit(place, category, "src-" + place + "-" + category, description);
-    c.ticket_id = "T-ladder";
-    last_ = run(c);
-  }
-
-  const ticket& t() const { return t_; }
-  const std::vector<event>& log() const { return log_; }
-  const std::vector<event>& last() const { return last_; }
-  instant now() const { return now_; }
-  void advance(duration d) { now_ += d; }
-  void set_now(instant t) { now_ = t; }
-
-  // Runs a command that must succeed; returns its events.
-  std::vector<event> ok(command_body body) {
-    last_ = run(testing::action("T-ladder", std::move(body)));
-    return last_;
-  }
-
-  // Runs a command that must be rejected; returns the error.
-  error fails(command_body body) {
-    auto r = decide(t_, testing::action("T-ladder", std::move(body)), now_, rules());
-    EXPECT_FALSE(r.ok()) << "expected a rejection";
-    return r.ok() ? error{} : r.err();
-  }
-
-  std::vector<event> run(const command& c) {
-    auto r = decide(t_, c, now_, rules());
-    EXPECT_TRUE(r.ok()) << command_name(c.body) << ": " << (r.ok() ? "" : r.err().code + " " + r.err().message);
-    if (!r.ok()) return {};
-    for (const auto& e : *r) {
-      t_ = apply(t_, e);
-      log_.push_back(e);
-    }
-    return *r;
-  }
-
- private:
-  ticket t_;
-  std::vector<event> log_;
-  std::vector<event> last_;
-  instant now_;
-};
+using testing::story;
 
 std::vector<std::string> types(const std::vector<event>& evs) {
   std::vector<std::string> out;

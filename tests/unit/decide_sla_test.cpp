@@ -14,6 +14,7 @@
 
 #include "domain/decide.h"
 #include "routing/rulebook.h"
+#include "support/story.h"
 #include "support/test_support.h"
 
 namespace doorstep {
@@ -23,51 +24,8 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using testing::at;
 
-const policy& rules() { return *testing::demo_config().rules; }
 
-class story {
- public:
-  story(const std::string& place, const std::string& category, instant start,
-        const std::string& description = "楼下垃圾桶满了没人清运")
-      : now_(start) {
-    auto c = testing::submit(place, category, "src-sla", description);
-    c.ticket_id = "T-sla";
-    last_ = run(c);
-  }
-  const ticket& t() const { return t_; }
-  const std::vector<event>& last() const { return last_; }
-  instant now() const { return now_; }
-  void set_now(instant t) { now_ = t; }
-  std::vector<event> ok(command_body body) {
-    last_ = run(testing::action("T-sla", std::move(body)));
-    return last_;
-  }
-  error fails(command_body body) {
-    auto r = decide(t_, testing::action("T-sla", std::move(body)), now_, rules());
-    EXPECT_FALSE(r.ok()) << "expected a rejection";
-    return r.ok() ? error{} : r.err();
-  }
-  std::vector<event> run(const command& c) {
-    auto r = decide(t_, c, now_, rules());
-    EXPECT_TRUE(r.ok()) << command_name(c.body) << ": " << (r.ok() ? "" : r.err().code + " " + r.err().message);
-    if (!r.ok()) return {};
-    for (const auto& e : *r) t_ = apply(t_, e);
-    return *r;
-  }
-  // Fires the next pending timer at its own instant.
-  std::vector<event> fire_next() {
-    const auto pending = pending_timers(t_);
-    EXPECT_FALSE(pending.empty());
-    if (pending.empty()) return {};
-    now_ = pending.front().at;
-    return ok(timer_fired_cmd{pending.front()});
-  }
-
- private:
-  ticket t_;
-  std::vector<event> last_;
-  instant now_;
-};
+using testing::story;
 
 std::vector<std::string> types(const std::vector<event>& evs) {
   std::vector<std::string> out;
