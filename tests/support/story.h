@@ -13,6 +13,13 @@
 
 namespace doorstep::testing {
 
+// The wire names of events, in order ("received", "dispatched", ...).
+inline std::vector<std::string> types(const std::vector<event>& evs) {
+  std::vector<std::string> out;
+  for (const auto& e : evs) out.emplace_back(event_type(e.body));
+  return out;
+}
+
 class story {
  public:
   story(const std::string& place, const std::string& category, instant start,

@@ -22,15 +22,9 @@ namespace {
 
 using testing::at;
 
-
-// One ticket driven through decide() and apply(), keeping its log.
 using testing::story;
 
-std::vector<std::string> types(const std::vector<event>& evs) {
-  std::vector<std::string> out;
-  for (const auto& e : evs) out.emplace_back(event_type(e.body));
-  return out;
-}
+using testing::types;
 
 // Wednesday 2026-03-04 10:00 local.
 instant wednesday() { return at(2026, 3, 4, 10, 0); }

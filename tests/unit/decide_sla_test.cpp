@@ -23,15 +23,9 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using testing::at;
-
-
 using testing::story;
 
-std::vector<std::string> types(const std::vector<event>& evs) {
-  std::vector<std::string> out;
-  for (const auto& e : evs) out.emplace_back(event_type(e.body));
-  return out;
-}
+using testing::types;
 
 TEST(decide_sla, working_time_deadlines_skip_the_weekend) {
   // small-3d, submitted Fri 2026-03-06 16:00.
