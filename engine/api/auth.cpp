@@ -148,10 +148,14 @@ const std::map<std::string_view, std::set<role>>& action_roles() {
 
 }  // namespace
 
+bool role_may(role who, std::string_view action) {
+  auto it = action_roles().find(action);
+  return it != action_roles().end() && it->second.count(who) > 0;
+}
+
 std::optional<error> authorize_action(const token_record& t, std::string_view action, const ticket& tk,
                                       const routing::jurisdiction_tree& tree) {
-  auto it = action_roles().find(action);
-  if (it == action_roles().end() || !it->second.count(t.who)) {
+  if (!role_may(t.who, action)) {
     return make_error("forbidden", "role " + std::string(to_string(t.who)) + " may not " + std::string(action));
   }
   if (!in_scope(t, tk.jurisdiction_id, tree)) {

@@ -5,6 +5,7 @@
 
 #include "api/server.h"
 #include "cli/tokens.h"
+#include "kafka/edge.h"
 #include "runtime/engine.h"
 
 #ifndef DOORSTEP_SOURCE_SCHEMAS
@@ -96,8 +97,28 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   metrics::registry registry;
   metrics::engine_probe engine_probe(registry.get());
   metrics::http_probe http_probe(registry.get());
-  runtime::engine eng(cfg.rules, **st, *clk,
-                      runtime::engine_options{opts.threads, cfg.engine.group_commit_max, true, &engine_probe});
+  const std::string kafka_where = !opts.kafka.empty() ? opts.kafka : !cfg.kafka.bootstrap.empty() ? cfg.kafka.bootstrap : "none";
+  std::unique_ptr<kafka::edge> edge;
+  if (kafka_where != "none") {
+    auto e = kafka::edge::open(**st, cfg.kafka, kafka_where, &registry.get());
+    if (!e) {
+      err << "serve: kafka: " << e.err().message << "\n";
+      return e.err().code == "kafka_config" ? 2 : 1;
+    }
+    edge = std::move(*e);
+  }
+  runtime::engine_options eopts{opts.threads, cfg.engine.group_commit_max, true, &engine_probe};
+  if (edge) eopts.on_commit = [e = edge.get()](unsigned p) { e->notify(p); };
+  runtime::engine eng(cfg.rules, **st, *clk, eopts);
+  if (edge) {
+    if (auto r = edge->start_consumer(eng); !r) {
+      err << "serve: kafka: " << r.err().message << "\n";
+      return 1;
+    }
+    out << "doorstep: kafka " << (edge->embedded() ? "(embedded dev broker) " : "") << edge->bootstrap() << ": consuming "
+        << cfg.kafka.appeals_topic << ", " << cfg.kafka.commands_topic << "; publishing " << cfg.kafka.ticket_events_topic
+        << ", " << cfg.kafka.dlq_topic << "\n";
+  }
   api::handler h(eng, *clk,
                  api::handler_options{tokens_file(data_dir), std::filesystem::path(DOORSTEP_SOURCE_SCHEMAS) / "openapi.json",
                                       opts.rate, 2 * opts.rate, &registry, &http_probe});
@@ -120,7 +141,9 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   for (unsigned i = 1; i < opts.threads; ++i) threads.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  if (edge) edge->stop_consumer();  // everything read is committed
   eng.stop();
+  if (edge) edge->stop();  // everything committed is published
   out << "doorstep: stopped\n";
   return 0;
 }

@@ -19,6 +19,8 @@ struct serve_options {
   unsigned threads = 2;
   double rate = 100;          // requests per second per token (burst: twice that)
   std::size_t max_body = 64 * 1024;
+  // Kafka edge: none | embedded | host:port,...; empty: kafka.bootstrap from config, or none.
+  std::string kafka;
 };
 
 int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::ostream& out, std::ostream& err);

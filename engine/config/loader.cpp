@@ -4,6 +4,7 @@
 #include "config/loader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -408,12 +409,50 @@ void check_department_rules(const routing::rulebook_parts& parts, const std::vec
   }
 }
 
+kafka_settings load_kafka(const ynode& k) {
+  kafka_settings out;
+  k.only_keys({"bootstrap", "group_id", "client_id", "topics", "topic_partitions", "max_message_bytes", "properties"});
+  if (auto b = k.get("bootstrap")) out.bootstrap = b->str();
+  if (auto g = k.get("group_id")) out.group_id = g->str();
+  if (auto c = k.get("client_id")) out.client_id = c->str();
+  if (auto t = k.get("topics")) {
+    t->only_keys({"appeals", "commands", "ticket_events", "dlq"});
+    auto topic = [&](const char* key, std::string& into) {
+      auto n = t->get(key);
+      if (!n) return;
+      into = n->str();
+      const bool legal = !into.empty() && into.size() <= 249 && std::all_of(into.begin(), into.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      });
+      if (!legal) n->fail("a Kafka topic name is 1-249 characters of [a-zA-Z0-9._-]");
+    };
+    topic("appeals", out.appeals_topic);
+    topic("commands", out.commands_topic);
+    topic("ticket_events", out.ticket_events_topic);
+    topic("dlq", out.dlq_topic);
+    const std::set<std::string> distinct{out.appeals_topic, out.commands_topic, out.ticket_events_topic, out.dlq_topic};
+    if (distinct.size() != 4) t->fail("the four topics must be different");
+  }
+  if (auto p = k.get("topic_partitions")) out.topic_partitions = static_cast<unsigned>(p->integer(1, 1024));
+  if (auto m = k.get("max_message_bytes")) out.max_message_bytes = static_cast<std::size_t>(m->integer(256, 16777216));
+  if (auto props = k.get("properties")) {
+    for (const auto& name : props->keys()) {
+      const auto v = props->at(name);
+      if (!v.raw().IsScalar()) v.fail("a librdkafka property value must be a scalar");
+      const auto mark = v.raw().Mark();
+      out.properties.push_back({name, v.raw().as<std::string>(),
+                                v.file() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1)});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 loaded_config load(const std::filesystem::path& entry_file) {
   const auto root = load_file(entry_file.string());
   const auto dir = entry_file.parent_path();
-  root.only_keys({"engine", "duplicates", "files"});
+  root.only_keys({"engine", "duplicates", "files", "kafka"});
   loaded_config out;
   out.entry_file = entry_file.string();
   routing::rulebook_parts parts;
@@ -447,6 +486,8 @@ loaded_config load(const std::filesystem::path& entry_file) {
     if (auto w = dup->get("window")) parts.duplicates.window = w->time_span();
     if (auto h = dup->get("hot_spot_joins")) parts.duplicates.hot_spot_joins = static_cast<unsigned>(h->integer(1, 1000));
   }
+
+  if (auto k = root.get("kafka")) out.kafka = load_kafka(*k);
 
   const auto files = root.at("files");
   files.only_keys({"calendars", "jurisdictions", "categories", "sla", "routing"});

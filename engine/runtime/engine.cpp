@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "store/keys.h"
 
 namespace doorstep::runtime {
@@ -71,6 +73,20 @@ void engine::post(command c, callback done) {
   enqueue(*p, queued{job{std::move(c), std::nullopt}, std::move(done)});
 }
 
+void engine::post_to(unsigned p, job j, callback done) {
+  if (p >= partitions()) {
+    outcome o;
+    o.err = make_error("not_found", "no partition " + std::to_string(p));
+    done(std::move(o));
+    return;
+  }
+  enqueue(p, queued{std::move(j), std::move(done)});
+}
+
+bool engine::healthy() const {
+  return std::all_of(parts_.begin(), parts_.end(), [](const auto& s) { return !s->fenced.load(); });
+}
+
 void engine::enqueue(unsigned p, queued q) {
   slot& s = *parts_[p];
   bool schedule = false;
@@ -102,7 +118,9 @@ void engine::drain(slot& s) {
   const auto started = std::chrono::steady_clock::now();
   const auto now = clock_.now();
   auto results = s.core.execute(jobs, now);
+  if (s.core.failure()) s.fenced.store(true);
   if (opts_.probe) record(jobs, results, now, std::chrono::steady_clock::now() - started);
+  if (opts_.on_commit && !s.core.failure()) opts_.on_commit(s.core.index());
   for (std::size_t i = 0; i < work.size(); ++i) {
     if (work[i].done) work[i].done(std::move(results[i]));
   }

@@ -31,6 +31,9 @@ struct engine_options {
   unsigned group_commit_max = 256;
   bool arm_timers = true;  // real clock: fire deadlines as they come due
   metrics::engine_probe* probe = nullptr;  // optional
+  // Called on the partition's strand after each group commit that stored something
+  // (e.g. wakes the outbox relay). Must not block.
+  std::function<void(unsigned partition)> on_commit;
 };
 
 class engine {
@@ -49,6 +52,14 @@ class engine {
   // Thread-safe. Queues the command on its partition; `done` runs on that partition's
   // strand after the command's group commit (or at once with a routing error).
   void post(command c, callback done);
+
+  // Kafka edge: queues a consumed message's job on partition `p`, the partition of its
+  // key, whatever the message says (so its consumed offset lands where it is looked
+  // for). `done` runs on that partition's strand after the group commit.
+  void post_to(unsigned p, job j, callback done);
+
+  // False once a partition is fenced after a failed commit (see partition::execute).
+  bool healthy() const;
 
   // Convenience for callers off the strands: post and wait.
   outcome execute(command c);
@@ -86,6 +97,7 @@ class engine {
     // No pending timer of this partition is due before this (ms): everything earlier
     // has fired. Lets timer lookups skip the tombstones of fired timers.
     std::atomic<std::int64_t> timer_floor{0};
+    std::atomic<bool> fenced{false};
   };
   std::optional<store::timer_entry> first_timer(slot& s);
 

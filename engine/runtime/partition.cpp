@@ -1,5 +1,7 @@
 #include "runtime/partition.h"
 
+#include "store/outbox.h"
+
 namespace doorstep::runtime {
 
 namespace {
@@ -25,17 +27,76 @@ std::string partition::dup_scope(const ticket& t) const {
 }
 
 std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant clock_now) {
-  store::batch b(store_, index_);
   std::vector<outcome> out;
   out.reserve(jobs.size());
-  for (const auto& j : jobs) out.push_back(run_one(b, j.cmd, j.at.value_or(clock_now)));
+  if (failure_) {
+    for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
+    return out;
+  }
+  store::batch b(store_, index_);
+  for (const auto& j : jobs) {
+    out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
+  }
   if (b.commands() == 0) return out;
   if (auto s = store_.commit(b); !s) {
+    // Nothing of the group is stored: every outcome reports the failure, including
+    // rejections and dead letters, so no caller treats its input as handled.
+    failure_ = make_error("storage", "partition " + std::to_string(index_) + " is fenced after a failed commit (" +
+                                         s.err().message + "); restart the engine");
     for (auto& o : out) {
-      if (o.ok()) o.err = s.err();
+      o.err = s.err();
+      o.skipped = o.dead_lettered = false;
     }
   }
   return out;
+}
+
+outcome partition::run_inbound(store::batch& b, const job& j, instant now) {
+  const auto& in = *j.in;
+  const auto source = in.source();
+  if (auto seen = b.consumed(source); seen && *seen >= in.offset) {
+    outcome o;
+    o.skipped = o.replayed = true;
+    return o;
+  }
+  outcome o;
+  if (in.refused) {
+    o = rejected(*in.refused);
+  } else if (auto wrong = check_key(b, j)) {
+    o = rejected(std::move(*wrong));
+  } else {
+    o = run_one(b, j.cmd, now);
+  }
+  if (!o.ok()) {
+    b.stage_dead_letter(store::encode(store::dead_letter{in.topic, in.partition, in.offset, in.timestamp_ms, in.key,
+                                                         in.payload, o.err->code, o.err->message}));
+    o.dead_lettered = true;
+  }
+  b.mark_consumed(source, in.offset);
+  return o;
+}
+
+// A Kafka message is keyed by its community: the key decides its partition (and so
+// its order), so a command must name a ticket of that community.
+std::optional<error> partition::check_key(store::batch& b, const job& j) {
+  if (std::holds_alternative<submit_cmd>(j.cmd.body)) return std::nullopt;  // checked at the edge
+  const auto& key = j.in->key;
+  if (store::partition_of_ticket(j.cmd.ticket_id) != index_) {
+    auto t = store_.load_ticket(j.cmd.ticket_id);
+    if (t && *t) {
+      return make_error("wrong_key", "message key '" + key.value_or("") + "' is not the community of ticket " +
+                                         j.cmd.ticket_id + " (" + (*t)->community_id + ")");
+    }
+    return make_error("not_found", "ticket " + j.cmd.ticket_id + " does not exist", "ticket_id");
+  }
+  auto t = b.load_ticket(j.cmd.ticket_id);
+  if (!t) return t.err();
+  if (!*t) return make_error("not_found", "ticket " + j.cmd.ticket_id + " does not exist", "ticket_id");
+  if ((*t)->community_id != key.value_or("")) {
+    return make_error("wrong_key", "message key '" + key.value_or("") + "' is not the community of ticket " +
+                                       j.cmd.ticket_id + " (" + (*t)->community_id + ")");
+  }
+  return std::nullopt;
 }
 
 // Idempotency entries: "<source_id>" -> ticket id for appeals; "cmd:<key>" ->

@@ -5,6 +5,7 @@
 // the engine calls it only from the partition's strand.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,15 +22,34 @@ struct outcome {
   bool created = false;           // a new ticket
   bool joined = false;            // a duplicate joined an open ticket
   bool replayed = false;          // the source id was seen before: the first answer, nothing new
+  bool skipped = false;           // an inbound message this partition had already consumed
+  bool dead_lettered = false;     // an inbound message that could not be used, parked for the DLQ
   std::vector<event> events;      // what this command caused (empty when replayed)
   ticket after;                   // the ticket after the command
   ticket before;                  // the ticket before the command (not set when replayed)
   bool ok() const { return !err.has_value(); }
 };
 
+// A message consumed from a Kafka partition. Its offset is committed in the same batch
+// as its effects, so each message takes effect once: a message at or below the
+// partition's consumed offset for its source is skipped. A message that cannot be used
+// (refused at the edge, or rejected by the state machine) is parked as a dead letter,
+// also in that batch, and changes nothing else.
+struct inbound {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t timestamp_ms = -1;
+  std::optional<std::string> key;  // the community the message claims to belong to
+  std::string payload;             // verbatim, for the dead letter
+  std::optional<error> refused;    // decided at the edge (bad JSON, schema, key): dead letter at once
+  std::string source() const { return topic + "/" + std::to_string(partition); }
+};
+
 struct job {
   command cmd;
   std::optional<instant> at;  // when absent, the engine's clock at execution
+  std::shared_ptr<const inbound> in;  // set for Kafka messages
 };
 
 // FNV-1a of the community id, modulo the partition count. Stable across versions.
@@ -42,8 +62,12 @@ class partition {
   unsigned index() const { return index_; }
 
   // Decides and stages every job, then commits once. If the commit fails, every
-  // outcome carries the storage error (nothing was acknowledged).
+  // outcome carries the storage error (nothing was acknowledged) and the partition is
+  // fenced: every later execute() fails the same way without touching the store, so
+  // nothing committed afterwards can overtake what was lost (consumed offsets stay
+  // monotonic). A restart clears the fence.
   std::vector<outcome> execute(const std::vector<job>& jobs, instant clock_now);
+  const std::optional<error>& failure() const { return failure_; }
 
   // Pending timers due at or before `now`, oldest first, at most `limit`.
   std::vector<store::timer_entry> due_timers(instant now, std::size_t limit) const;
@@ -55,6 +79,8 @@ class partition {
 
  private:
   outcome run_one(store::batch& b, const command& c, instant now);
+  outcome run_inbound(store::batch& b, const job& j, instant now);
+  std::optional<error> check_key(store::batch& b, const job& j);
   outcome run_submit(store::batch& b, const command& c, const submit_cmd& s, instant now, const std::string& key);
   outcome run_merge(store::batch& b, const command& c, const merge_cmd& m, instant now, const std::string& key);
   outcome replay(store::batch& b, const std::string& ticket_id);
@@ -66,6 +92,7 @@ class partition {
                            const std::string& key, const std::string& source = {}, bool joining = false);
 
   unsigned index_;
+  std::optional<error> failure_;
   store::store& store_;
   const routing::rulebook& rules_;
 };

@@ -5,6 +5,7 @@
 
 #include "domain/codec.h"
 #include "domain/decide.h"
+#include "store/outbox.h"
 
 namespace doorstep::store {
 namespace {
@@ -35,6 +36,8 @@ class checker {
     });
     check_orphan_events(p, ticket_ids);
     check_indexes(p, expected);
+    check_stream(p, stream::ticket_events);
+    check_stream(p, stream::dead_letters);
     s_.scan(family_prefix(p, kSource), [&](std::string_view key, std::string_view value) {
       const auto id = value.substr(0, value.find('\n'));  // keyed commands store "<id>\n<fingerprint>..."
       if (!ticket_ids.count(std::string(id))) {
@@ -42,6 +45,37 @@ class checker {
       }
       return true;
     });
+  }
+
+  // A publication stream holds exactly the entries after its delivery cursor, up to its
+  // last staged sequence, without gaps; dead letters decode.
+  void check_stream(unsigned p, stream which) {
+    const auto first = delivered(s_, p, which) + 1;
+    const auto last = staged(s_, p, which);
+    std::uint64_t expect = first;
+    for (std::uint64_t after = first - 1;;) {
+      const auto page = read_stream(s_, p, which, after, 1024);
+      for (const auto& e : page) {
+        if (e.seq != expect) {
+          problem("partition " + std::to_string(p) + " " + std::string(to_string(which)) + ": entry " +
+                  std::to_string(e.seq) + " where " + std::to_string(expect) + " was expected");
+          return;
+        }
+        if (which == stream::dead_letters && !decode_dead_letter(e.value)) {
+          problem("partition " + std::to_string(p) + " dead letter " + std::to_string(e.seq) + " does not decode");
+        }
+        if (which == stream::ticket_events && !split_event_entry(e.value)) {
+          problem("partition " + std::to_string(p) + " outbox entry " + std::to_string(e.seq) + " is malformed");
+        }
+        ++expect;
+      }
+      if (page.size() < 1024) break;
+      after = page.back().seq;
+    }
+    if (last >= first && expect != last + 1) {
+      problem("partition " + std::to_string(p) + " " + std::string(to_string(which)) + ": entries end at " +
+              std::to_string(expect - 1) + ", staged up to " + std::to_string(last));
+    }
   }
 
   void check_ticket(unsigned p, const std::string& id, std::string_view value,

@@ -80,6 +80,10 @@ std::string outbox_key(unsigned partition, std::uint64_t seq) {
   return family_prefix(partition, kOutbox) + pad(seq, 16);
 }
 
+std::string dead_letter_key(unsigned partition, std::uint64_t seq) {
+  return family_prefix(partition, kDeadLetter) + pad(seq, 16);
+}
+
 std::string meta_key(unsigned partition, std::string_view name) {
   return family_prefix(partition, kMeta) + std::string(name);
 }

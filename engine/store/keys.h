@@ -9,8 +9,11 @@
 //   p007|x|<status>|<level>|<unit>|<ticket>       worklist index (open and closed)
 //   p007|d|<category>|<scope node>|<ticket>       open-duplicate index; value: created ms
 //   p007|k|<source id>                            idempotency: value ticket id
-//   p007|o|<outbox seq:16>                        outbox: event JSON awaiting publication
-//   p007|m|<name>                                 partition metadata (counters)
+//   p007|o|<outbox seq:16>                        outbox: "<ticket>\t<event id>\t<type>\n<event JSON>"
+//                                                 awaiting publication (store/outbox.h)
+//   p007|q|<dead-letter seq:16>                   dead letters awaiting publication (Kafka DLQ)
+//   p007|m|<name>                                 partition metadata (counters, publication
+//                                                 cursors, consumed offsets "in|<topic>/<n>")
 //   meta|<name>                                   store metadata (partition count, format)
 #pragma once
 
@@ -31,12 +34,13 @@ std::string event_prefix(unsigned partition, std::string_view ticket_id);
 std::string timer_key(unsigned partition, std::string_view ticket_id, const pending_timer& t);
 std::string source_key(unsigned partition, std::string_view source_id);
 std::string outbox_key(unsigned partition, std::uint64_t seq);
+std::string dead_letter_key(unsigned partition, std::uint64_t seq);
 std::string meta_key(unsigned partition, std::string_view name);
 std::string duplicate_prefix(unsigned partition, std::string_view category, std::string_view scope);
 
-// The family of a key within its partition: 's', 'e', 't', 'x', 'd', 'k', 'o', 'm'.
+// The family of a key within its partition: 's', 'e', 't', 'x', 'd', 'k', 'o', 'q', 'm'.
 inline constexpr char kSnapshot = 's', kEvent = 'e', kTimer = 't', kWorklist = 'x', kDuplicate = 'd',
-                      kSource = 'k', kOutbox = 'o', kMeta = 'm';
+                      kSource = 'k', kOutbox = 'o', kDeadLetter = 'q', kMeta = 'm';
 std::string family_prefix(unsigned partition, char family);
 
 // A decoded timer key.

@@ -81,6 +81,26 @@ std::uint64_t batch::next_counter(const std::string& name) {
   return v;
 }
 
+std::optional<std::int64_t> batch::consumed(std::string_view source) {
+  auto v = get(meta_key(partition_, "in|" + std::string(source)));
+  if (!v) return std::nullopt;
+  return std::stoll(*v);
+}
+
+void batch::mark_consumed(std::string_view source, std::int64_t offset) {
+  wb_.Put(meta_key(partition_, "in|" + std::string(source)), std::to_string(offset));
+  ++commands_;
+}
+
+void batch::stage_dead_letter(std::string encoded) {
+  if (!dlq_seq_) {
+    dlq_seq_ = 0;
+    if (auto cur = get(meta_key(partition_, "dlq_seq"))) dlq_seq_ = std::stoull(*cur);
+  }
+  wb_.Put(dead_letter_key(partition_, ++*dlq_seq_), encoded);
+  wb_.Put(meta_key(partition_, "dlq_seq"), std::to_string(*dlq_seq_));
+}
+
 void batch::stage(const ticket& before, const ticket& after, const std::vector<event>& events,
                   std::string_view dup_scope_before, std::string_view dup_scope_after,
                   const std::vector<std::pair<std::string, std::string>>& idempotency) {
@@ -91,7 +111,16 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
       outbox_seq_ = 0;
       if (auto cur = get(meta_key(partition_, "outbox_seq"))) outbox_seq_ = std::stoull(*cur);
     }
-    wb_.Put(outbox_key(partition_, ++*outbox_seq_), text);
+    // Outbox entries carry what the relay needs for the message key and headers in
+    // front of the JSON, so publishing does not parse it: "<ticket>\t<event id>\t<type>\n<json>".
+    std::string entry = e.ticket_id;
+    entry += '\t';
+    entry += e.id();
+    entry += '\t';
+    entry += event_type(e.body);
+    entry += '\n';
+    entry += text;
+    wb_.Put(outbox_key(partition_, ++*outbox_seq_), entry);
   }
   if (outbox_seq_) wb_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
   wb_.Put(snapshot_key(partition_, after.id), encode_text(codec::encode(after)));

@@ -58,6 +58,14 @@ class batch {
   // Next value of a per-partition counter (ticket numbers), staged in this batch.
   std::uint64_t next_counter(const std::string& name);
 
+  // Kafka edge. The offset of the last message from `source` ("<topic>/<partition>")
+  // that this partition committed, if any.
+  std::optional<std::int64_t> consumed(std::string_view source);
+  // Stages `offset` as the last consumed from `source`; counted as a command.
+  void mark_consumed(std::string_view source, std::int64_t offset);
+  // Stages a dead letter (store/outbox.h's encoding) for the dead-letter topic.
+  void stage_dead_letter(std::string encoded);
+
  private:
   friend class store;
   store& store_;
@@ -65,6 +73,7 @@ class batch {
   rocksdb::WriteBatchWithIndex wb_;
   std::size_t commands_ = 0;
   std::optional<std::uint64_t> outbox_seq_;
+  std::optional<std::uint64_t> dlq_seq_;
 };
 
 class store {

@@ -1,0 +1,79 @@
+// connectors/kafka/relay.h
+// Publishes the store's outbox: every committed ticket event to the ticket-events topic
+// (keyed by ticket id, so in order per ticket) and every dead letter to the DLQ topic.
+// One thread, one idempotent producer (enable.idempotence, acks=all). A partition's
+// delivery cursor advances only over entries the cluster acknowledged, contiguously;
+// after a failed delivery, or a crash, everything after the cursor is sent again with
+// the same event ids: at least once, never lost, first occurrences in order.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "kafka/client.h"
+#include "kafka/probe.h"
+#include "store/outbox.h"
+
+namespace doorstep::kafka {
+
+class relay {
+ public:
+  relay(store::store& s, const config::kafka_settings& k, std::string bootstrap, probe* p = nullptr);
+  ~relay();
+  relay(const relay&) = delete;
+  relay& operator=(const relay&) = delete;
+
+  // Creates the producer and starts the thread. Errors: kafka_config, kafka_client.
+  [[nodiscard]] status_result start();
+  // Thread-safe, cheap: partition `p` committed something (the engine's on_commit).
+  void notify(unsigned p);
+  // Sends what is committed, waits up to `flush` for acknowledgements, records them
+  // and stops. Idempotent.
+  void stop(std::chrono::milliseconds flush = std::chrono::seconds(10));
+
+  // Entries acknowledged so far (tests, benchmarks).
+  std::uint64_t published() const { return published_.load(); }
+
+ private:
+  struct lane {
+    store::stream which;
+    unsigned partition = 0;
+    std::uint64_t delivered = 0;  // cursor: every entry up to here is acknowledged
+    std::uint64_t next = 1;       // next sequence to send
+    std::uint64_t in_flight = 0;
+    std::set<std::uint64_t> acked;  // acknowledged beyond the cursor (out of order)
+    bool rewind = false;            // a delivery failed: resend from the cursor
+    bool cursor_moved = false;
+    std::atomic<bool> dirty{true};
+  };
+
+  result<handle> make_producer();
+  void replace_fatal_producer();
+  void run();
+  bool fill(lane& l, std::size_t index);
+  bool produce(const store::outbox_entry& e, lane& l, std::size_t index);
+  void on_delivery(const rd_kafka_message_t& m);
+  void save_cursors();
+  static void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
+
+  store::store& store_;
+  const config::kafka_settings& settings_;
+  std::string bootstrap_;
+  probe* probe_;
+  handle producer_;
+  std::vector<std::unique_ptr<lane>> lanes_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool woken_ = false;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> published_{0};
+  std::chrono::milliseconds flush_{0};
+};
+
+}  // namespace doorstep::kafka

@@ -1,0 +1,172 @@
+#include "store/outbox.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <charconv>
+
+namespace doorstep::store {
+namespace {
+
+std::string cursor_name(stream which) {
+  return which == stream::ticket_events ? "outbox_delivered" : "dlq_delivered";
+}
+std::string seq_name(stream which) { return which == stream::ticket_events ? "outbox_seq" : "dlq_seq"; }
+
+std::uint64_t number_at(const store& s, const std::string& key) {
+  auto v = s.get(key);
+  if (!v) return 0;
+  std::uint64_t n = 0;
+  std::from_chars(v->data(), v->data() + v->size(), n);
+  return n;
+}
+
+// Fields are "<length>:<bytes>" one after another; absent optional fields are "-".
+void put_field(std::string& out, std::string_view bytes) {
+  out += std::to_string(bytes.size());
+  out += ':';
+  out.append(bytes);
+}
+
+class field_reader {
+ public:
+  explicit field_reader(std::string_view in) : in_(in) {}
+  std::optional<std::string> next() {
+    if (in_.empty()) return std::nullopt;
+    if (in_.front() == '-') {
+      in_.remove_prefix(1);
+      return std::string{};
+    }
+    const auto colon = in_.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::size_t len = 0;
+    auto [p, ec] = std::from_chars(in_.data(), in_.data() + colon, len);
+    if (ec != std::errc{} || p != in_.data() + colon || len > in_.size() - colon - 1) return std::nullopt;
+    std::string out(in_.substr(colon + 1, len));
+    in_.remove_prefix(colon + 1 + len);
+    return out;
+  }
+  bool absent_next() const { return !in_.empty() && in_.front() == '-'; }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+template <typename T>
+std::optional<T> to_int(const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  T v{};
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc{} || p != s->data() + s->size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::string_view to_string(stream s) { return s == stream::ticket_events ? "ticket_events" : "dead_letters"; }
+
+std::string encode(const dead_letter& d) {
+  std::string out = "dl1";
+  put_field(out, d.topic);
+  put_field(out, std::to_string(d.partition));
+  put_field(out, std::to_string(d.offset));
+  put_field(out, std::to_string(d.timestamp_ms));
+  if (d.key) {
+    put_field(out, *d.key);
+  } else {
+    out += '-';
+  }
+  put_field(out, d.payload);
+  put_field(out, d.code);
+  put_field(out, d.reason);
+  return out;
+}
+
+std::optional<dead_letter> decode_dead_letter(std::string_view bytes) {
+  if (bytes.substr(0, 3) != "dl1") return std::nullopt;
+  field_reader r(bytes.substr(3));
+  dead_letter d;
+  auto topic = r.next();
+  auto partition = to_int<std::int32_t>(r.next());
+  auto offset = to_int<std::int64_t>(r.next());
+  auto timestamp = to_int<std::int64_t>(r.next());
+  const bool keyless = r.absent_next();
+  auto key = r.next();
+  auto payload = r.next();
+  auto code = r.next();
+  auto reason = r.next();
+  if (!topic || !partition || !offset || !timestamp || !key || !payload || !code || !reason || !r.done()) {
+    return std::nullopt;
+  }
+  d.topic = std::move(*topic);
+  d.partition = *partition;
+  d.offset = *offset;
+  d.timestamp_ms = *timestamp;
+  if (!keyless) d.key = std::move(*key);
+  d.payload = std::move(*payload);
+  d.code = std::move(*code);
+  d.reason = std::move(*reason);
+  return d;
+}
+
+std::optional<event_entry> split_event_entry(std::string_view value) {
+  const auto nl = value.find('\n');
+  if (nl == std::string_view::npos) return std::nullopt;
+  const auto head = value.substr(0, nl);
+  const auto t1 = head.find('\t');
+  const auto t2 = t1 == std::string_view::npos ? t1 : head.find('\t', t1 + 1);
+  if (t2 == std::string_view::npos) return std::nullopt;
+  return event_entry{head.substr(0, t1), head.substr(t1 + 1, t2 - t1 - 1), head.substr(t2 + 1), value.substr(nl + 1)};
+}
+
+std::vector<outbox_entry> read_stream(const store& s, unsigned partition, stream which, std::uint64_t after,
+                                      std::size_t limit) {
+  std::vector<outbox_entry> out;
+  const auto prefix = family_prefix(partition, static_cast<char>(which));
+  const auto upper = family_prefix(partition, static_cast<char>(static_cast<char>(which) + 1));
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(s.db()->NewIterator(ro));
+  const auto start = which == stream::ticket_events ? outbox_key(partition, after + 1) : dead_letter_key(partition, after + 1);
+  for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
+    const auto key = it->key().ToStringView();
+    std::uint64_t seq = 0;
+    std::from_chars(key.data() + prefix.size(), key.data() + key.size(), seq);
+    out.push_back(outbox_entry{seq, it->value().ToString()});
+  }
+  return out;
+}
+
+std::uint64_t delivered(const store& s, unsigned partition, stream which) {
+  return number_at(s, meta_key(partition, cursor_name(which)));
+}
+
+std::uint64_t staged(const store& s, unsigned partition, stream which) {
+  return number_at(s, meta_key(partition, seq_name(which)));
+}
+
+status_result mark_delivered(store& s, unsigned partition, stream which, std::uint64_t seq) {
+  rocksdb::WriteBatch wb;
+  wb.Put(meta_key(partition, cursor_name(which)), std::to_string(seq));
+  const auto first = family_prefix(partition, static_cast<char>(which));
+  const auto past = which == stream::ticket_events ? outbox_key(partition, seq + 1) : dead_letter_key(partition, seq + 1);
+  wb.DeleteRange(first, past);
+  auto st = s.db()->Write(rocksdb::WriteOptions(), &wb);
+  if (!st.ok()) return make_error("storage", "cannot record delivery: " + st.ToString());
+  return ok_v;
+}
+
+std::optional<std::int64_t> resume_position(const store& s, std::string_view source) {
+  auto v = s.get("meta|resume|" + std::string(source));
+  if (!v) return std::nullopt;
+  return to_int<std::int64_t>(*v);
+}
+
+status_result save_resume_position(store& s, std::string_view source, std::int64_t offset) {
+  auto st = s.db()->Put(rocksdb::WriteOptions(), "meta|resume|" + std::string(source), std::to_string(offset));
+  if (!st.ok()) return make_error("storage", "cannot record the resume position: " + st.ToString());
+  return ok_v;
+}
+
+}  // namespace doorstep::store

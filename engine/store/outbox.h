@@ -1,0 +1,70 @@
+// engine/store/outbox.h
+// Publication streams kept in the store until a relay has delivered them: ticket
+// events ("o", staged by batch::stage with their command) and dead letters ("q",
+// inbound messages that could not be used, staged with their consumed offset). Each
+// partition numbers its entries 1, 2, 3, ... and keeps a cursor: the highest sequence
+// known to be delivered. Entries at or below the cursor are deleted.
+// Thread-safety: reads from any thread; each (partition, stream) has one publisher.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.h"
+
+namespace doorstep::store {
+
+enum class stream : char { ticket_events = kOutbox, dead_letters = kDeadLetter };
+std::string_view to_string(stream s);
+
+// An inbound message parked for the dead-letter topic, unchanged, with why.
+struct dead_letter {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t timestamp_ms = -1;  // the message's own timestamp, -1 when it had none
+  std::optional<std::string> key;  // absent: the message had no key
+  std::string payload;
+  std::string code;    // error code (e.g. invalid_json, wrong_key, illegal_transition)
+  std::string reason;  // human-readable
+  bool operator==(const dead_letter&) const = default;
+};
+// Binary-safe framing (payloads need not be UTF-8 or JSON).
+std::string encode(const dead_letter& d);
+std::optional<dead_letter> decode_dead_letter(std::string_view bytes);
+
+struct outbox_entry {
+  std::uint64_t seq = 0;
+  std::string value;
+};
+
+// A ticket-event entry's parts: "<ticket>\t<event id>\t<type>\n<event JSON>".
+struct event_entry {
+  std::string_view ticket_id, event_id, type, json;
+};
+std::optional<event_entry> split_event_entry(std::string_view value);
+
+// Up to `limit` entries of a partition's stream with sequence > `after`, in order.
+// Cost: one seek plus the entries read.
+std::vector<outbox_entry> read_stream(const store& s, unsigned partition, stream which, std::uint64_t after,
+                                      std::size_t limit);
+
+// The publication cursor (0 when nothing was delivered yet) and the last staged
+// sequence of a partition's stream.
+std::uint64_t delivered(const store& s, unsigned partition, stream which);
+std::uint64_t staged(const store& s, unsigned partition, stream which);
+
+// Records that every entry up to `seq` was delivered and deletes them, in one write.
+// Not synced: a cursor lost in a crash only means those entries are sent again.
+[[nodiscard]] status_result mark_delivered(store& s, unsigned partition, stream which, std::uint64_t seq);
+
+// The consumer's resume position for a Kafka partition ("<topic>/<n>"): every offset
+// below it has been committed by the partition it belongs to. A hint, not the truth:
+// the per-partition consumed offsets (batch::consumed) decide what is skipped.
+std::optional<std::int64_t> resume_position(const store& s, std::string_view source);
+[[nodiscard]] status_result save_resume_position(store& s, std::string_view source, std::int64_t offset);
+
+}  // namespace doorstep::store
