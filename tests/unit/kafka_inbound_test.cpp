@@ -1,0 +1,295 @@
+// The Kafka edge below the network: how a message becomes a job or a refusal (the
+// dead-letter catalogue), how a partition applies a consumed message exactly once and
+// parks what it cannot use, and how the outbox streams are read, delivered and checked.
+#include <gtest/gtest.h>
+
+#include "kafka/messages.h"
+#include "runtime/engine.h"
+#include "store/fsck.h"
+#include "store/outbox.h"
+#include "support/test_support.h"
+
+namespace doorstep {
+namespace {
+
+using testing::at;
+using testing::demo_config;
+using testing::temp_dir;
+
+const std::string kAppeal =
+    R"({"source_id":"12345-0001","category":"small_ads","description":"1号楼楼道里贴满了小广告",)"
+    R"("location":{"jurisdiction_id":"runtai-huayuan-b1"},"resident":{"name":"王秀英","phone":"13812345678"}})";
+
+kafka::raw_message message(std::string topic, std::optional<std::string> key, std::string payload,
+                           std::int64_t offset = 7) {
+  return kafka::raw_message{std::move(topic), 3, offset, 1795000000000, std::move(key), std::move(payload)};
+}
+
+kafka::routed_job route(kafka::inbound_kind kind, kafka::raw_message m) {
+  const auto& cfg = demo_config();
+  return kafka::route_message(*cfg.rules, cfg.engine.partitions, cfg.kafka, kind, std::move(m), at(2026, 3, 2, 9));
+}
+
+TEST(kafka_messages, an_appeal_becomes_a_submit_on_the_partition_of_its_community) {
+  auto r = route(kafka::inbound_kind::appeal, message("doorstep.appeals.v1", "runtai", kAppeal));
+  ASSERT_FALSE(r.job.in->refused) << r.job.in->refused->message;
+  EXPECT_EQ(r.partition, runtime::partition_for_community("runtai", demo_config().engine.partitions));
+  const auto& s = std::get<submit_cmd>(r.job.cmd.body);
+  EXPECT_EQ(s.a.source_id, "12345-0001");
+  EXPECT_EQ(s.a.description, "1号楼楼道里贴满了小广告");
+  EXPECT_EQ(s.a.via, channel::integration);  // no channel given: it came from another system
+  EXPECT_EQ(s.a.reported_at, from_millis(1795000000000));  // the message's own timestamp
+  EXPECT_EQ(r.job.cmd.by.who, role::integration);
+  EXPECT_EQ(r.job.in->payload, kAppeal);
+  EXPECT_EQ(r.job.in->source(), "doorstep.appeals.v1/3");
+}
+
+TEST(kafka_messages, a_command_names_its_ticket_and_carries_a_command_id_as_idempotency_key) {
+  const std::string body =
+      R"({"command_id":"water-7781","ticket_id":"T20260302-006-000001","action":"resolve","note":"已更换灯泡","actor_id":"水务系统"})";
+  auto r = route(kafka::inbound_kind::command, message("doorstep.commands.v1", "runtai", body));
+  ASSERT_FALSE(r.job.in->refused) << r.job.in->refused->message;
+  EXPECT_EQ(r.job.cmd.ticket_id, "T20260302-006-000001");
+  EXPECT_EQ(std::get<resolve_cmd>(r.job.cmd.body).note, "已更换灯泡");
+  EXPECT_EQ(r.job.cmd.idempotency_key, "kafka:water-7781");
+  EXPECT_EQ(r.job.cmd.by.id, "水务系统");
+  EXPECT_FALSE(r.job.cmd.idempotency_fingerprint.empty());
+}
+
+struct refusal_case {
+  const char* name;
+  kafka::inbound_kind kind;
+  std::optional<std::string> key;
+  std::string payload;
+  const char* code;
+};
+
+TEST(kafka_messages, every_unusable_message_is_refused_with_a_specific_code) {
+  using k = kafka::inbound_kind;
+  const std::vector<refusal_case> cases{
+      {"not JSON", k::appeal, "runtai", "楼道灯坏了 (not JSON)", "invalid_json"},
+      {"invalid UTF-8", k::appeal, "runtai", "{\"description\":\"\xff\xfe\"}", "invalid_json"},
+      {"a JSON array", k::appeal, "runtai", "[1,2]", "schema_violation"},
+      {"no source_id", k::appeal, "runtai",
+       R"({"category":"small_ads","description":"小广告","location":{"jurisdiction_id":"runtai-huayuan-b1"}})",
+       "schema_violation"},
+      {"wrong type", k::appeal, "runtai",
+       R"({"source_id":"x","category":42,"description":"小广告","location":{"jurisdiction_id":"runtai-huayuan-b1"}})",
+       "schema_violation"},
+      {"unknown place", k::appeal, "runtai",
+       R"({"source_id":"x","category":"small_ads","description":"小广告","location":{"jurisdiction_id":"nowhere"}})",
+       "unknown_jurisdiction"},
+      {"no key", k::appeal, std::nullopt, kAppeal, "wrong_key"},
+      {"empty key", k::appeal, "", kAppeal, "wrong_key"},
+      {"another community's key", k::appeal, "jichuan", kAppeal, "wrong_key"},
+      {"oversized", k::appeal, "runtai", std::string(70000, 'x'), "too_large"},
+      {"command without command_id", k::command, "runtai",
+       R"({"ticket_id":"T20260302-006-000001","action":"accept"})", "schema_violation"},
+      {"submit on the commands topic", k::command, "runtai",
+       R"({"command_id":"c1","ticket_id":"T20260302-006-000001","action":"submit"})", "schema_violation"},
+      {"unknown action", k::command, "runtai",
+       R"({"command_id":"c1","ticket_id":"T20260302-006-000001","action":"explode"})", "schema_violation"},
+      {"action an integration may not take", k::command, "runtai",
+       R"({"command_id":"c1","ticket_id":"T20260302-006-000001","action":"merge","into":"T20260302-006-000002"})",
+       "forbidden"},
+  };
+  for (const auto& c : cases) {
+    auto r = route(c.kind, message(c.kind == k::appeal ? "doorstep.appeals.v1" : "doorstep.commands.v1", c.key, c.payload));
+    ASSERT_TRUE(r.job.in->refused) << c.name;
+    EXPECT_EQ(r.job.in->refused->code, c.code) << c.name << ": " << r.job.in->refused->message;
+    EXPECT_FALSE(r.job.in->refused->message.empty()) << c.name;
+    EXPECT_EQ(r.job.in->payload, c.payload) << c.name << ": the dead letter keeps the message unchanged";
+    EXPECT_EQ(r.partition, runtime::partition_for_community(c.key.value_or(""), demo_config().engine.partitions))
+        << c.name << ": the key, not the content, picks the partition";
+  }
+}
+
+TEST(kafka_dead_letters, round_trip_binary_payloads_and_absent_keys) {
+  store::dead_letter d{"doorstep.appeals.v1", 5, 123456789012, 1795000000000, std::nullopt,
+                       std::string("\0\xff\n5:x|", 7), "invalid_json", "malformed JSON: 第1行"};
+  auto back = store::decode_dead_letter(store::encode(d));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, d);
+  d.key = "";
+  back = store::decode_dead_letter(store::encode(d));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->key, std::optional<std::string>(""));
+  EXPECT_FALSE(store::decode_dead_letter("dl1" + std::string("3:abc")));
+  EXPECT_FALSE(store::decode_dead_letter("nonsense"));
+}
+
+// A partition applying consumed messages, over a real RocksDB.
+class kafka_partition_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::store::open(dir_.path() / "db", store::options{demo_config().engine.partitions, false, true, false});
+    ASSERT_TRUE(s.ok()) << s.err().message;
+    store_ = std::move(s).value();
+    engine_ = std::make_unique<runtime::engine>(demo_config().rules, *store_, clock_, runtime::engine_options{2, 64, false});
+  }
+
+  runtime::outcome feed(kafka::inbound_kind kind, std::optional<std::string> key, std::string payload,
+                        std::int64_t offset, std::int32_t kafka_partition = 0) {
+    auto m = message(kind == kafka::inbound_kind::appeal ? "doorstep.appeals.v1" : "doorstep.commands.v1", std::move(key),
+                     std::move(payload), offset);
+    m.partition = kafka_partition;
+    auto r = route(kind, std::move(m));
+    std::promise<runtime::outcome> done;
+    auto f = done.get_future();
+    engine_->post_to(r.partition, std::move(r.job), [&](runtime::outcome o) { done.set_value(std::move(o)); });
+    return f.get();
+  }
+
+  std::vector<store::dead_letter> dead_letters() {
+    std::vector<store::dead_letter> out;
+    for (unsigned p = 0; p < store_->partitions(); ++p) {
+      for (const auto& e : store::read_stream(*store_, p, store::stream::dead_letters, 0, 1000)) {
+        auto d = store::decode_dead_letter(e.value);
+        EXPECT_TRUE(d);
+        if (d) out.push_back(*d);
+      }
+    }
+    return out;
+  }
+
+  std::size_t tickets() {
+    std::size_t n = 0;
+    store_->for_each_ticket([&](unsigned, const ticket&) { return ++n, true; });
+    return n;
+  }
+
+  void expect_consistent() {
+    auto r = store::fsck(*store_, [](const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); });
+    EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems.front());
+  }
+
+  temp_dir dir_;
+  runtime::simulated_clock clock_{at(2026, 3, 2, 9)};
+  std::unique_ptr<store::store> store_;
+  std::unique_ptr<runtime::engine> engine_;
+};
+
+TEST_F(kafka_partition_test, a_message_redelivered_at_the_same_offset_is_skipped_without_effect) {
+  auto first = feed(kafka::inbound_kind::appeal, "runtai", kAppeal, 40);
+  ASSERT_TRUE(first.ok()) << first.err->message;
+  EXPECT_TRUE(first.created);
+  const auto id = first.ticket_id;
+  // A note without idempotency key of its own: only the consumed offset stops a repeat.
+  const std::string note = R"({"command_id":"n-1","ticket_id":")" + id + R"(","action":"note","note":"已联系物业"})";
+  auto m = message("doorstep.commands.v1", "runtai", note, 9);
+  auto r = route(kafka::inbound_kind::command, std::move(m));
+  r.job.cmd.idempotency_key.clear();
+  auto run = [&](runtime::job j) {
+    std::promise<runtime::outcome> done;
+    auto f = done.get_future();
+    engine_->post_to(r.partition, std::move(j), [&](runtime::outcome o) { done.set_value(std::move(o)); });
+    return f.get();
+  };
+  auto applied = run(r.job);
+  ASSERT_TRUE(applied.ok()) << applied.err->message;
+  EXPECT_FALSE(applied.skipped);
+  auto again = run(r.job);
+  EXPECT_TRUE(again.skipped);
+  auto older = r.job;
+  auto earlier = std::make_shared<runtime::inbound>(*r.job.in);
+  earlier->offset = 8;  // anything at or below the committed offset was consumed before
+  older.in = earlier;
+  EXPECT_TRUE(run(older).skipped);
+  auto log = store_->load_events(id);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(std::count_if(log->begin(), log->end(), [](const event& e) { return event_type(e.body) == "noted"; }), 1);
+  expect_consistent();
+}
+
+TEST_F(kafka_partition_test, offsets_are_tracked_per_kafka_partition) {
+  ASSERT_TRUE(feed(kafka::inbound_kind::appeal, "runtai", kAppeal, 100, 0).ok());
+  // The same offset on another Kafka partition is another message (here a duplicate by source id).
+  auto other = feed(kafka::inbound_kind::appeal, "runtai", kAppeal, 100, 1);
+  EXPECT_FALSE(other.skipped);
+  EXPECT_TRUE(other.replayed);
+  EXPECT_EQ(tickets(), 1u);
+}
+
+TEST_F(kafka_partition_test, unusable_messages_become_dead_letters_and_change_nothing_else) {
+  auto created = feed(kafka::inbound_kind::appeal, "runtai", kAppeal, 1);
+  ASSERT_TRUE(created.ok());
+  const auto id = created.ticket_id;
+  const auto version = created.after.version;
+  struct bad {
+    kafka::inbound_kind kind;
+    std::string payload;
+    const char* code;
+  };
+  const std::vector<bad> cases{
+      {kafka::inbound_kind::appeal, "{broken", "invalid_json"},
+      {kafka::inbound_kind::appeal,
+       R"({"source_id":"x-2","category":"flying_saucer","description":"不明飞行物","location":{"jurisdiction_id":"runtai-huayuan-b1"}})",
+       "unknown_category"},
+      {kafka::inbound_kind::command, R"({"command_id":"c-1","ticket_id":")" + id + R"(","action":"resolve","note":"好了"})",
+       "illegal_transition"},  // not accepted yet
+      {kafka::inbound_kind::command, R"({"command_id":"c-2","ticket_id":"T20260302-006-999999","action":"accept"})",
+       "not_found"},
+      {kafka::inbound_kind::command, R"({"command_id":"c-3","ticket_id":")" + id + R"(","action":"accept","expected_version":99})",
+       "stale_version"},
+  };
+  std::int64_t offset = 10;
+  for (const auto& c : cases) {
+    auto o = feed(c.kind, "runtai", c.payload, offset++);
+    EXPECT_TRUE(o.dead_lettered) << c.code;
+    ASSERT_TRUE(o.err) << c.code;
+    EXPECT_EQ(o.err->code, c.code);
+  }
+  // A command keyed by another community than its ticket's.
+  auto wrong = feed(kafka::inbound_kind::command, "jichuan",
+                    R"({"command_id":"c-4","ticket_id":")" + id + R"(","action":"accept"})", offset++);
+  EXPECT_TRUE(wrong.dead_lettered);
+  EXPECT_EQ(wrong.err->code, "wrong_key");
+  const auto letters = dead_letters();
+  ASSERT_EQ(letters.size(), cases.size() + 1);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto it = std::find_if(letters.begin(), letters.end(), [&](const auto& d) { return d.offset == 10 + std::int64_t(i); });
+    ASSERT_NE(it, letters.end());
+    EXPECT_EQ(it->code, cases[i].code);
+    EXPECT_EQ(it->payload, cases[i].payload);
+    EXPECT_EQ(it->key, std::optional<std::string>("runtai"));
+    EXPECT_EQ(it->topic, cases[i].kind == kafka::inbound_kind::appeal ? "doorstep.appeals.v1" : "doorstep.commands.v1");
+  }
+  EXPECT_EQ(tickets(), 1u);
+  auto t = store_->load_ticket(id);
+  EXPECT_EQ((*t)->version, version);
+  // Redelivered dead letters are skipped too: one dead letter per message.
+  EXPECT_TRUE(feed(kafka::inbound_kind::appeal, "runtai", "{broken", 10).skipped);
+  EXPECT_EQ(dead_letters().size(), cases.size() + 1);
+  expect_consistent();
+}
+
+TEST_F(kafka_partition_test, the_outbox_streams_in_order_and_delivery_trims_it) {
+  auto created = feed(kafka::inbound_kind::appeal, "runtai", kAppeal, 1);
+  ASSERT_TRUE(created.ok());
+  const unsigned p = *store::partition_of_ticket(created.ticket_id);
+  auto entries = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100);
+  ASSERT_EQ(entries.size(), created.events.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(entries[i].seq, i + 1);
+    auto e = store::split_event_entry(entries[i].value);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->ticket_id, created.ticket_id);
+    EXPECT_EQ(e->event_id, created.events[i].id());
+    EXPECT_EQ(e->type, event_type(created.events[i].body));
+  }
+  EXPECT_NE(store::split_event_entry(entries.front().value)->json.find("楼道里贴满了小广告"), std::string_view::npos);
+  EXPECT_EQ(store::staged(*store_, p, store::stream::ticket_events), entries.size());
+  ASSERT_TRUE(store::mark_delivered(*store_, p, store::stream::ticket_events, 1).ok());
+  EXPECT_EQ(store::delivered(*store_, p, store::stream::ticket_events), 1u);
+  auto rest = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100);
+  ASSERT_EQ(rest.size(), entries.size() - 1);
+  EXPECT_EQ(rest.front().seq, 2u);
+  expect_consistent();
+  // A hole in the outbox is reported.
+  ASSERT_TRUE(store_->db()->Delete(rocksdb::WriteOptions(), store::outbox_key(p, 2)).ok());
+  auto r = store::fsck(*store_, [](const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); });
+  EXPECT_FALSE(r.ok());
+}
+
+}  // namespace
+}  // namespace doorstep
