@@ -21,6 +21,7 @@ std::string s(std::string_view v) { return std::string(v); }
 
 engine_probe::engine_probe(prometheus::Registry& r)
     : commands_(BuildCounter().Name("doorstep_commands_total").Help("Commands processed, by command and outcome").Register(r)),
+      command_seconds_(BuildHistogram().Name("doorstep_command_duration_seconds").Help("From a command being queued to the end of its group commit, by command").Register(r)),
       appeals_(BuildCounter().Name("doorstep_appeals_received_total").Help("Appeals received, by channel and category").Register(r)),
       joined_(BuildCounter().Name("doorstep_appeals_joined_total").Help("Appeals that joined an open ticket (duplicates)").Register(r).Add({})),
       escalations_(BuildCounter().Name("doorstep_escalations_total").Help("Escalations by from level, to level and reason").Register(r)),
@@ -77,8 +78,9 @@ void engine_probe::changed(const ticket& before, const std::vector<doorstep::eve
   }
 }
 
-void engine_probe::command(std::string_view name, std::string_view outcome) {
+void engine_probe::command(std::string_view name, std::string_view outcome, double seconds) {
   commands_.Add({{"command", s(name)}, {"outcome", s(outcome)}}).Increment();
+  command_seconds_.Add({{"command", s(name)}}, latency_buckets()).Observe(seconds);
 }
 
 void engine_probe::committed(const doorstep::event& e, std::optional<level> at) {

@@ -23,8 +23,9 @@ class engine_probe {
  public:
   explicit engine_probe(prometheus::Registry& r);
 
-  // outcome: ok | rejected | replayed
-  void command(std::string_view name, std::string_view outcome);
+  // One command processed. outcome: ok | rejected | replayed; `seconds` from being queued
+  // on its partition to the end of its group commit (queue wait + decide + commit).
+  void command(std::string_view name, std::string_view outcome, double seconds);
   // One committed event; `at` is the ticket's level when it happened.
   void committed(const doorstep::event& e, std::optional<level> at);
   void group_commit(std::size_t commands, double seconds);
@@ -37,6 +38,7 @@ class engine_probe {
 
  private:
   prometheus::Family<prometheus::Counter>& commands_;
+  prometheus::Family<prometheus::Histogram>& command_seconds_;
   prometheus::Family<prometheus::Counter>& appeals_;
   prometheus::Counter& joined_;
   prometheus::Family<prometheus::Counter>& escalations_;

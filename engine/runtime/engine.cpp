@@ -73,6 +73,7 @@ void engine::post(command c, callback done) {
 
 void engine::enqueue(unsigned p, queued q) {
   slot& s = *parts_[p];
+  q.enqueued = std::chrono::steady_clock::now();
   bool schedule = false;
   {
     std::lock_guard lock(s.mu);
@@ -102,7 +103,13 @@ void engine::drain(slot& s) {
   const auto started = std::chrono::steady_clock::now();
   const auto now = clock_.now();
   auto results = s.core.execute(jobs, now);
-  if (opts_.probe) record(jobs, results, now, std::chrono::steady_clock::now() - started);
+  if (opts_.probe) {
+    const auto committed = std::chrono::steady_clock::now();
+    std::vector<double> latencies;  // each command: queue wait + decide + commit
+    latencies.reserve(work.size());
+    for (const auto& w : work) latencies.push_back(std::chrono::duration<double>(committed - w.enqueued).count());
+    record(jobs, results, now, committed - started, latencies);
+  }
   for (std::size_t i = 0; i < work.size(); ++i) {
     if (work[i].done) work[i].done(std::move(results[i]));
   }
@@ -127,12 +134,12 @@ std::optional<store::timer_entry> engine::first_timer(slot& s) {
 }
 
 void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
-                    std::chrono::steady_clock::duration took) {
+                    std::chrono::steady_clock::duration took, const std::vector<double>& latencies) {
   auto& probe = *opts_.probe;
   probe.group_commit(jobs.size(), std::chrono::duration<double>(took).count());
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const auto& o = results[i];
-    probe.command(command_name(jobs[i].cmd.body), o.replayed ? "replayed" : o.ok() ? "ok" : "rejected");
+    probe.command(command_name(jobs[i].cmd.body), o.replayed ? "replayed" : o.ok() ? "ok" : "rejected", latencies[i]);
     if (!o.ok() || o.replayed) continue;
     probe.changed(o.before, o.events, o.after);
     std::optional<level> lvl = o.before.lvl;

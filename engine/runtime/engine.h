@@ -73,6 +73,7 @@ class engine {
   struct queued {
     job j;
     callback done;
+    std::chrono::steady_clock::time_point enqueued{};  // set by enqueue(): the start of its latency
   };
   struct slot {
     slot(boost::asio::thread_pool& pool, unsigned index, store::store& s, const routing::rulebook& r)
@@ -91,7 +92,7 @@ class engine {
 
   void enqueue(unsigned p, queued q);
   void record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
-              std::chrono::steady_clock::duration took);
+              std::chrono::steady_clock::duration took, const std::vector<double>& latencies);
   void drain(slot& s);
   void arm(slot& s);
 
