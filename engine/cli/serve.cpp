@@ -5,6 +5,7 @@
 
 #include "api/server.h"
 #include "cli/tokens.h"
+#include "metrics/store_probe.h"
 #include "runtime/engine.h"
 
 #ifndef DOORSTEP_SOURCE_SCHEMAS
@@ -96,8 +97,10 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   metrics::registry registry;
   metrics::engine_probe engine_probe(registry.get());
   metrics::http_probe http_probe(registry.get());
+  metrics::store_probe store_probe(registry, **st);
   runtime::engine eng(cfg.rules, **st, *clk,
                       runtime::engine_options{opts.threads, cfg.engine.group_commit_max, true, &engine_probe});
+  registry.on_scrape([&eng] { eng.report_timer_backlog(); });
   api::handler h(eng, *clk,
                  api::handler_options{tokens_file(data_dir), std::filesystem::path(DOORSTEP_SOURCE_SCHEMAS) / "openapi.json",
                                       opts.rate, 2 * opts.rate, &registry, &http_probe});

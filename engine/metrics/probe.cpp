@@ -35,6 +35,8 @@ engine_probe::engine_probe(prometheus::Registry& r)
           {}, latency_buckets())),
       timer_lag_(BuildHistogram().Name("doorstep_timer_firing_lag_seconds").Help("How late deadlines fire after they are due").Register(r).Add(
           {}, latency_buckets())),
+      timer_backlog_(BuildGauge().Name("doorstep_timer_backlog").Help("Deadline timers due and not fired yet").Register(r).Add({})),
+      timer_backlog_age_(BuildGauge().Name("doorstep_timer_backlog_age_seconds").Help("How long the oldest unfired due timer has been due").Register(r).Add({})),
       tickets_(BuildGauge().Name("doorstep_tickets").Help("Tickets by current status and level").Register(r)),
       clocks_(BuildGauge().Name("doorstep_sla_clocks").Help("Running SLA clocks that are at risk or breached, by clock and level").Register(r)),
       to_accept_(BuildHistogram().Name("doorstep_time_to_accept_seconds").Help("From dispatch to acceptance, by level").Register(r)),
@@ -110,6 +112,11 @@ void engine_probe::group_commit(std::size_t commands, double seconds) {
 
 void engine_probe::timer_fired(double lag_seconds) { timer_lag_.Observe(lag_seconds); }
 
+void engine_probe::timer_backlog(std::size_t due, double oldest_seconds) {
+  timer_backlog_.Set(static_cast<double>(due));
+  timer_backlog_age_.Set(oldest_seconds);
+}
+
 http_probe::http_probe(prometheus::Registry& r)
     : requests_(BuildCounter().Name("doorstep_http_requests_total").Help("HTTP requests by route and status code").Register(r)),
       latency_(BuildHistogram().Name("doorstep_http_request_duration_seconds").Help("HTTP request latency by route").Register(r)) {}
@@ -123,7 +130,14 @@ registry::registry() : registry_(std::make_shared<prometheus::Registry>()) {
   BuildGauge().Name("doorstep_build_info").Help("Build information").Register(*registry_).Add({{"version", "0.1.0"}}).Set(1);
 }
 
+void registry::on_scrape(std::function<void()> refresh) {
+  std::lock_guard lock(mu_);
+  refresh_.push_back(std::move(refresh));
+}
+
 std::string registry::scrape() const {
+  std::lock_guard lock(mu_);
+  for (const auto& refresh : refresh_) refresh();
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());
   return out.str();

@@ -11,8 +11,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "domain/event.h"
 
@@ -35,6 +38,9 @@ class engine_probe {
   void changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after);
   // A deadline fired `lag_seconds` after it was due.
   void timer_fired(double lag_seconds);
+  // The timer backlog now: `due` timers are due and not fired yet, the oldest of them
+  // for `oldest_seconds` (0 when none).
+  void timer_backlog(std::size_t due, double oldest_seconds);
 
  private:
   prometheus::Family<prometheus::Counter>& commands_;
@@ -49,6 +55,8 @@ class engine_probe {
   prometheus::Histogram& commit_size_;
   prometheus::Histogram& commit_seconds_;
   prometheus::Histogram& timer_lag_;
+  prometheus::Gauge& timer_backlog_;
+  prometheus::Gauge& timer_backlog_age_;
   prometheus::Family<prometheus::Gauge>& tickets_;
   prometheus::Family<prometheus::Gauge>& clocks_;
   prometheus::Family<prometheus::Histogram>& to_accept_;
@@ -74,10 +82,20 @@ class registry {
  public:
   registry();
   prometheus::Registry& get() { return *registry_; }
+
+  // Runs `refresh` at the start of every scrape, before the metrics are read: probes use
+  // it for values read from their subsystem at scrape time (the deadline backlog,
+  // RocksDB's write state). Register at startup; whatever `refresh` touches must outlive
+  // every scrape.
+  void on_scrape(std::function<void()> refresh);
+
+  // The text exposition (format 0.0.4). Thread-safe; scrapes run one at a time.
   std::string scrape() const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  mutable std::mutex mu_;
+  std::vector<std::function<void()>> refresh_;
 };
 
 }  // namespace doorstep::metrics

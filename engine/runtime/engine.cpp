@@ -170,6 +170,24 @@ void engine::arm(slot& s) {
   });
 }
 
+timer_backlog engine::backlog(std::size_t cap) {
+  timer_backlog out;
+  const auto now = clock_.now();
+  for (auto& sl : parts_) {
+    auto first = first_timer(*sl);
+    if (!first || first->timer.at > now) continue;
+    out.due += store_.count_timers(sl->core.index(), first->timer.at, now, cap);
+    out.oldest_seconds = std::max(out.oldest_seconds, std::chrono::duration<double>(now - first->timer.at).count());
+  }
+  return out;
+}
+
+void engine::report_timer_backlog() {
+  if (!opts_.probe) return;
+  const auto b = backlog();
+  opts_.probe->timer_backlog(b.due, b.oldest_seconds);
+}
+
 outcome engine::execute(command c) {
   std::promise<outcome> done;
   auto f = done.get_future();

@@ -26,6 +26,12 @@
 
 namespace doorstep::runtime {
 
+// Deadlines that are due and have not fired yet.
+struct timer_backlog {
+  std::size_t due = 0;         // counted up to the cap per partition
+  double oldest_seconds = 0;   // how long the oldest has been due; 0 when none
+};
+
 struct engine_options {
   unsigned threads = 2;
   unsigned group_commit_max = 256;
@@ -59,6 +65,15 @@ class engine {
 
   // Fires every timer due now (real clock); returns how many fired.
   std::size_t fire_due_timers();
+
+  // The timers due at or before the clock's now that have not fired, counted up to
+  // `cap` per partition. Normally near 0: a deadline fires within milliseconds; a growing
+  // backlog means partitions cannot keep up or a partition is stuck. Thread-safe; reads
+  // the deadline index from each partition's timer floor, O(due timers, capped).
+  timer_backlog backlog(std::size_t cap = 10000);
+
+  // Reports backlog() to the probe (no-op without one). For the metrics scrape.
+  void report_timer_backlog();
 
   // Waits until every queued command has run, then stops the threads. Idempotent.
   void stop();
