@@ -95,7 +95,9 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   if (opts.demo_tokens) ensure_demo_tokens(cfg, data_dir, out);
 
   metrics::registry registry;
-  metrics::engine_probe engine_probe(registry.get());
+  metrics::engine_probe engine_probe(registry.get(), [rules = cfg.rules](const std::string& place) {
+    return rules->street_of(place);
+  });
   metrics::http_probe http_probe(registry.get());
   metrics::store_probe store_probe(registry, **st);
   runtime::engine eng(cfg.rules, **st, *clk,

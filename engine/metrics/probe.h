@@ -1,8 +1,9 @@
 // engine/metrics/probe.h
 // Probes own the Prometheus metric families; business code calls them with domain
 // facts and never touches the registry. Label values are bounded sets only (levels,
-// clocks, reasons, channels, categories, command names, routes, status codes): no
-// ticket ids, no free text. Thread-safe (prometheus-cpp metrics are atomic).
+// clocks, reasons, channels, categories, command names, routes, status codes, street
+// ids of the place tree): no ticket ids, no free text. Thread-safe (prometheus-cpp
+// metrics are atomic).
 #pragma once
 
 #include <prometheus/counter.h>
@@ -21,10 +22,16 @@
 
 namespace doorstep::metrics {
 
-// The engine's facts: commands, events, group commits, timers.
+// The engine's facts: commands, events, group commits, timers, and the per-street
+// counts behind the three rates (三率).
 class engine_probe {
  public:
-  explicit engine_probe(prometheus::Registry& r);
+  // Maps a place id to the id of its street (街道/镇), "" when it has none. Street ids
+  // are the bounded `street` label; places below streets never become labels.
+  using street_resolver = std::function<std::string(const std::string& place)>;
+
+  // Without a resolver every ticket counts under street="none".
+  explicit engine_probe(prometheus::Registry& r, street_resolver street_of = {});
 
   // One command processed. outcome: ok | rejected | replayed; `seconds` from being queued
   // on its partition to the end of its group commit (queue wait + decide + commit).
@@ -58,12 +65,18 @@ class engine_probe {
   prometheus::Gauge& timer_backlog_;
   prometheus::Gauge& timer_backlog_age_;
   prometheus::Family<prometheus::Gauge>& tickets_;
+  prometheus::Family<prometheus::Gauge>& street_tickets_;
+  prometheus::Family<prometheus::Counter>& sla_outcomes_;
   prometheus::Family<prometheus::Gauge>& clocks_;
   prometheus::Family<prometheus::Histogram>& to_accept_;
   prometheus::Family<prometheus::Histogram>& to_contact_;
   prometheus::Family<prometheus::Histogram>& to_resolve_;
 
+  street_resolver street_of_;
+
+  std::string street(const ticket& t) const;
   void count(const ticket& t, double delta);
+  void count_outcomes(const ticket& before, const std::vector<doorstep::event>& events, const std::string& street);
 };
 
 // HTTP requests by route template and status code.

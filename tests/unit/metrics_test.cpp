@@ -1,6 +1,7 @@
 // Metrics as an operator reads them: the engine on the simulated clock over a real
 // RocksDB with its probes, checked through the text a Prometheus scrape gets. Command
-// latency, the timer backlog and RocksDB write stalls.
+// latency, the timer backlog, RocksDB write stalls and the per-street counts behind the
+// three rates.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -51,7 +52,8 @@ class metrics_test : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.err().message;
     store_ = std::move(s).value();
     registry_ = std::make_unique<metrics::registry>();
-    probe_ = std::make_unique<metrics::engine_probe>(registry_->get());
+    probe_ = std::make_unique<metrics::engine_probe>(
+        registry_->get(), [](const std::string& place) { return demo_config().rules->street_of(place); });
     store_probe_ = std::make_unique<metrics::store_probe>(*registry_, *store_);
     engine_ = std::make_unique<runtime::engine>(demo_config().rules, *store_, clock_,
                                                 runtime::engine_options{2, 64, false, probe_.get()});
@@ -200,6 +202,67 @@ TEST_F(metrics_test, rocksdb_write_stalls_are_counted_and_exported_at_scrape_tim
   EXPECT_EQ(value("doorstep_store_write_stopped"), 1);
   EXPECT_GT(value("doorstep_store_write_stall_seconds_total{condition=\"delayed\"}"), 0);
   // (writes would now block: the test ends without another command)
+}
+
+// ------------------------------------------------------------------ three rates per street
+
+TEST_F(metrics_test, the_counts_behind_the_three_rates_carry_the_street_of_the_ticket) {
+  // Yanling street: accepted and contacted in time, resolved, verified, rated 5.
+  const auto good = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  clock_.advance_to(at(2026, 3, 2, 9, 30));
+  ASSERT_TRUE(run(action(good, accept_cmd{})).ok());
+  ASSERT_TRUE(run(action(good, contact_cmd{"已电话联系"})).ok());
+  ASSERT_TRUE(run(action(good, resolve_cmd{"已清理"})).ok());
+  ASSERT_TRUE(run(action(good, verify_cmd{true, "现场核查"}, role::supervisor)).ok());
+  ASSERT_TRUE(run(action(good, rate_cmd{5, ""}, role::operator_)).ok());
+  // Jichuan street: nobody accepts; the accept deadline (11:30) passes.
+  ticket_of(submit("xingyan-jiayuan-b1", "small_ads", "s-2"));
+  engine_->advance_to(at(2026, 3, 2, 11, 30));
+
+  for (const char* clock : {"accept", "contact", "resolve", "verify"}) {
+    EXPECT_EQ(value("doorstep_sla_outcomes_total{clock=\"" + std::string(clock) + "\",outcome=\"met\",street=\"yanling\"}"), 1)
+        << clock;
+  }
+  EXPECT_EQ(value("doorstep_sla_outcomes_total{clock=\"accept\",outcome=\"breached\",street=\"jichuan\"}"), 1);
+  const auto text = registry_->scrape();
+  EXPECT_FALSE(sample(text, "doorstep_sla_outcomes_total{clock=\"accept\",outcome=\"met\",street=\"jichuan\"}"));
+  EXPECT_FALSE(sample(text, "doorstep_sla_outcomes_total{clock=\"accept\",outcome=\"breached\",street=\"yanling\"}"));
+  EXPECT_EQ(value("doorstep_ratings_total{score=\"5\",street=\"yanling\"}"), 1);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"closed\",street=\"yanling\"}"), 1);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"jichuan\"}"), 1);  // escalated to the grid
+  EXPECT_EQ(text.find("runtai"), std::string::npos) << "no label below street level";
+  EXPECT_EQ(text.find("T2026"), std::string::npos) << "no ticket ids";
+}
+
+TEST_F(metrics_test, a_late_step_counts_as_a_breach_once_and_a_breached_clock_is_not_counted_again) {
+  const auto id = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  // Contact due 13:00 (4 working hours with lunch): let its breach fire, then contact.
+  const auto t = store_->load_ticket(id);
+  const auto contact_due = (*t)->clock(clock_kind::contact).due;
+  ASSERT_TRUE(run(action(id, accept_cmd{})).ok());
+  engine_->advance_to(contact_due);
+  ASSERT_TRUE(run(action(id, contact_cmd{"终于联系上"})).ok());
+  EXPECT_EQ(value("doorstep_sla_outcomes_total{clock=\"contact\",outcome=\"breached\",street=\"yanling\"}"), 1);
+  EXPECT_FALSE(sample(registry_->scrape(), "doorstep_sla_outcomes_total{clock=\"contact\",outcome=\"met\",street=\"yanling\"}"));
+  // Resolved after its due instant, before the breach timer ran: a breach all the same.
+  const auto resolve_due = (*store_->load_ticket(id))->clock(clock_kind::resolve).due;
+  clock_.advance_to(resolve_due + std::chrono::minutes(1));
+  ASSERT_TRUE(run(action(id, resolve_cmd{"处理完毕"})).ok());
+  EXPECT_EQ(value("doorstep_sla_outcomes_total{clock=\"resolve\",outcome=\"breached\",street=\"yanling\"}"), 1);
+}
+
+TEST_F(metrics_test, street_gauges_start_from_the_store_and_follow_the_status) {
+  const auto id = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  ticket_of(submit("xingyan-jiayuan-b1", "noise", "s-2"));
+  // A fresh engine and probe over the same store count what is already there.
+  open();
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"yanling\"}"), 1);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"jichuan\"}"), 1);
+  // Returned (退单) to triage: the ticket moves between the status series of its street.
+  ASSERT_TRUE(run(action(id, return_cmd{"不是本楼的问题"})).ok());
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"yanling\"}"), 0);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"received\",street=\"yanling\"}"), 1);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"jichuan\"}"), 1);
 }
 
 }  // namespace
