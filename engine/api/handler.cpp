@@ -391,15 +391,21 @@ void handler::post_backup(call& c) {
   // A checkpoint flushes the memtable and links files: off the I/O thread.
   auto self = c.self.lock();
   std::thread([this, self] {
-    std::lock_guard lock(backup_mu_);
     const auto now = runtime::system_clock().now();  // backups are named in wall time, also on a simulated clock
-    const auto target = store::next_backup_path(opts_.backup_dir, now);
-    if (auto done = store::write_backup(engine_.storage(), target, {opts_.tokens_file}); !done) {
-      self->reply_error(done.err());
-      return;
+    std::filesystem::path target;
+    status_result done = ok_v;
+    {
+      std::lock_guard lock(backup_mu_);
+      target = store::next_backup_path(opts_.backup_dir, now);
+      done = store::write_backup(engine_.storage(), target, {opts_.tokens_file});
     }
-    self->reply_json(http::status::created,
-                     boost::json::object{{"path", target.string()}, {"created_at", format_rfc3339(now)}});
+    // Nothing of the handler is touched after the answer: the server may stop once it is sent.
+    if (!done) {
+      self->reply_error(done.err());
+    } else {
+      self->reply_json(http::status::created,
+                       boost::json::object{{"path", target.string()}, {"created_at", format_rfc3339(now)}});
+    }
   }).detach();
 }
 
