@@ -142,10 +142,17 @@ namespace {
 
 // A bounded label for the route of a path.
 std::string route_label(const std::string& path) {
-  static const std::vector<std::string> fixed{"/api/v1/appeals", "/api/v1/tickets", "/api/v1/stats",
-                                              "/api/v1/catalog/categories", "/api/v1/jurisdictions",
-                                              "/api/v1/admin/clock", "/api/v1/admin/backup", "/api/v1/openapi.json", "/healthz",
-                                              "/readyz", "/metrics"};
+  static const std::vector<std::string> fixed{"/api/v1/appeals",
+                                              "/api/v1/tickets",
+                                              "/api/v1/stats",
+                                              "/api/v1/catalog/categories",
+                                              "/api/v1/jurisdictions",
+                                              "/api/v1/admin/clock",
+                                              "/api/v1/admin/backup",
+                                              "/api/v1/openapi.json",
+                                              "/healthz",
+                                              "/readyz",
+                                              "/metrics"};
   for (const auto& f : fixed) {
     if (path == f) return f;
   }

@@ -36,8 +36,9 @@ int run_backup(const config::loaded_config& cfg, const backup_options& opts, std
     err << "backup: " << done.err().message << "\n";
     return done.err().code == "already_exists" ? 2 : 1;
   }
-  out << "backup: wrote " << opts.to.string() << " (store checkpoint" << (fs::exists(tokens_file(data_dir), ec) ? " and tokens.json" : "")
-      << "); check it with: doorstep fsck --data " << opts.to.string() << "\n";
+  out << "backup: wrote " << opts.to.string() << " (store checkpoint"
+      << (fs::exists(tokens_file(data_dir), ec) ? " and tokens.json" : "") << "); check it with: doorstep fsck --data "
+      << opts.to.string() << "\n";
   return 0;
 }
 

@@ -54,21 +54,23 @@ void ensure_demo_tokens(const config::loaded_config& cfg, const std::filesystem:
 
 }  // namespace
 
-result<std::filesystem::path> prepare_backup_dir(const std::filesystem::path& dir, const std::filesystem::path& data_dir) {
+result<std::filesystem::path> prepare_backup_dir(const std::filesystem::path& dir,
+                                                 const std::filesystem::path& data_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const auto abs = fs::weakly_canonical(fs::absolute(dir), ec);
   const auto store_dir = fs::weakly_canonical(fs::absolute(data_dir / "store"), ec);
   const auto [in_store, rest] = std::mismatch(store_dir.begin(), store_dir.end(), abs.begin(), abs.end());
   if (in_store == store_dir.end()) {
-    return make_error("invalid_field", dir.string() + " lies inside the store " + store_dir.string() +
-                                           "; choose a directory beside it, e.g. " + (data_dir / "backups").string(),
+    return make_error("invalid_field",
+                      dir.string() + " lies inside the store " + store_dir.string() +
+                          "; choose a directory beside it, e.g. " + (data_dir / "backups").string(),
                       "backup_dir");
   }
   fs::create_directories(abs, ec);
   if (ec || !fs::is_directory(abs)) {
-    return make_error("invalid_field", "cannot use " + dir.string() + " as a directory" + (ec ? ": " + ec.message() : ""),
-                      "backup_dir");
+    return make_error("invalid_field",
+                      "cannot use " + dir.string() + " as a directory" + (ec ? ": " + ec.message() : ""), "backup_dir");
   }
   return abs;
 }
@@ -125,17 +127,17 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   if (opts.demo_tokens) ensure_demo_tokens(cfg, data_dir, out);
 
   metrics::registry registry;
-  metrics::engine_probe engine_probe(registry.get(), [rules = cfg.rules](const std::string& place) {
-    return rules->street_of(place);
-  });
+  metrics::engine_probe engine_probe(registry.get(),
+                                     [rules = cfg.rules](const std::string& place) { return rules->street_of(place); });
   metrics::http_probe http_probe(registry.get());
   metrics::store_probe store_probe(registry, **st);
   runtime::engine eng(cfg.rules, **st, *clk,
                       runtime::engine_options{opts.threads, cfg.engine.group_commit_max, true, &engine_probe});
   registry.on_scrape([&eng] { eng.report_timer_backlog(); });
-  api::handler h(eng, *clk,
-                 api::handler_options{tokens_file(data_dir), std::filesystem::path(DOORSTEP_SOURCE_SCHEMAS) / "openapi.json",
-                                      opts.rate, 2 * opts.rate, &registry, &http_probe, backup_dir});
+  api::handler h(
+      eng, *clk,
+      api::handler_options{tokens_file(data_dir), std::filesystem::path(DOORSTEP_SOURCE_SCHEMAS) / "openapi.json",
+                           opts.rate, 2 * opts.rate, &registry, &http_probe, backup_dir});
   net::io_context ioc;
   std::unique_ptr<api::server> srv;
   try {

@@ -1,10 +1,10 @@
 #include "metrics/probe.h"
 
-#include "domain/decide.h"
-
 #include <prometheus/text_serializer.h>
 
 #include <sstream>
+
+#include "domain/decide.h"
 
 namespace doorstep::metrics {
 namespace {

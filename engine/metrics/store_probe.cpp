@@ -16,14 +16,30 @@ void catch_up(prometheus::Counter& c, double total) {
 
 store_probe::store_probe(registry& r, const store::store& s)
     : store_(s),
-      stalls_(BuildCounter().Name("doorstep_store_write_stalls_total").Help("Times RocksDB began to delay or stop writes, by condition").Register(r.get())),
-      stall_seconds_(BuildCounter().Name("doorstep_store_write_stall_seconds_total").Help("Time RocksDB spent delaying or stopping writes, by condition").Register(r.get())),
+      stalls_(BuildCounter()
+                  .Name("doorstep_store_write_stalls_total")
+                  .Help("Times RocksDB began to delay or stop writes, by condition")
+                  .Register(r.get())),
+      stall_seconds_(BuildCounter()
+                         .Name("doorstep_store_write_stall_seconds_total")
+                         .Help("Time RocksDB spent delaying or stopping writes, by condition")
+                         .Register(r.get())),
       delayed_entries_(stalls_.Add({{"condition", "delayed"}})),
       stopped_entries_(stalls_.Add({{"condition", "stopped"}})),
       delayed_seconds_(stall_seconds_.Add({{"condition", "delayed"}})),
       stopped_seconds_(stall_seconds_.Add({{"condition", "stopped"}})),
-      write_stopped_(BuildGauge().Name("doorstep_store_write_stopped").Help("1 while RocksDB stops all writes (rocksdb.is-write-stopped)").Register(r.get()).Add({})),
-      delayed_write_rate_(BuildGauge().Name("doorstep_store_delayed_write_rate_bytes_per_second").Help("The rate RocksDB throttles writes to while delayed, 0 otherwise (rocksdb.actual-delayed-write-rate)").Register(r.get()).Add({})) {
+      write_stopped_(BuildGauge()
+                         .Name("doorstep_store_write_stopped")
+                         .Help("1 while RocksDB stops all writes (rocksdb.is-write-stopped)")
+                         .Register(r.get())
+                         .Add({})),
+      delayed_write_rate_(
+          BuildGauge()
+              .Name("doorstep_store_delayed_write_rate_bytes_per_second")
+              .Help(
+                  "The rate RocksDB throttles writes to while delayed, 0 otherwise (rocksdb.actual-delayed-write-rate)")
+              .Register(r.get())
+              .Add({})) {
   r.on_scrape([this] { refresh(); });
 }
 

@@ -28,8 +28,8 @@ namespace doorstep::runtime {
 
 // Deadlines that are due and have not fired yet.
 struct timer_backlog {
-  std::size_t due = 0;         // counted up to the cap per partition
-  double oldest_seconds = 0;   // how long the oldest has been due; 0 when none
+  std::size_t due = 0;        // counted up to the cap per partition
+  double oldest_seconds = 0;  // how long the oldest has been due; 0 when none
 };
 
 struct engine_options {

@@ -50,7 +50,8 @@ std::filesystem::path next_backup_path(const std::filesystem::path& dir, instant
                 static_cast<long long>(in_day / 1000 % 60), static_cast<long long>(in_day % 1000));
   std::filesystem::path p = dir / buf;
   std::error_code ec;
-  for (int n = 2; std::filesystem::exists(p, ec) || std::filesystem::exists(std::filesystem::path(p) += ".partial", ec); ++n) {
+  for (int n = 2; std::filesystem::exists(p, ec) || std::filesystem::exists(std::filesystem::path(p) += ".partial", ec);
+       ++n) {
     p = dir / (std::string(buf) + "-" + std::to_string(n));
   }
   return p;
