@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/backup.h"
 #include "cli/generate.h"
 #include "cli/serve.h"
 #include "cli/simulate.h"
@@ -72,6 +73,8 @@ int main(int argc, char** argv) {
   auto* serve_cmd = app.add_subcommand("serve", "serve the HTTP API (REST under /api/v1) until SIGINT or SIGTERM");
   serve_cmd->add_option("--listen", serve.listen, "address and port (default 127.0.0.1:8080; port 0 picks one)");
   serve_cmd->add_option("--data", serve.data_dir, "data directory (default: engine.data_dir from config)");
+  serve_cmd->add_option("--backup-dir", serve.backup_dir,
+                        "directory for online backups (POST /api/v1/admin/backup); without it they are off");
   serve_cmd->add_option("--clock", serve.clock, "real or simulated (drills: POST /api/v1/admin/clock moves it)")
       ->check(CLI::IsMember({"real", "simulated"}));
   serve_cmd->add_option("--clock-start", serve.clock_start, "simulated clock start, RFC 3339 (default: now)");
@@ -83,6 +86,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--kafka", serve.kafka,
                         "Kafka edge: none, embedded (an in-process dev broker) or host:port,... of a cluster "
                         "(default: kafka.bootstrap from config, else none)");
+
+  cli::backup_options bak;
+  auto* backup_cmd = app.add_subcommand("backup", "back up a stopped store: RocksDB checkpoint plus tokens.json");
+  backup_cmd->add_option("--data", bak.data_dir, "data directory (default: engine.data_dir from config)");
+  backup_cmd->add_option("--to", bak.to, "the new backup directory (must not exist)")->required();
 
   cli::token_options tok;
   auto* token_cmd = app.add_subcommand("token", "manage API bearer tokens (only SHA-256 hashes are stored)");
@@ -124,6 +132,7 @@ int main(int argc, char** argv) {
     if (check->parsed()) return check_config(cfg);
     if (fsck_cmd->parsed()) return fsck(cfg, data_dir.empty() ? cfg.engine.data_dir : data_dir);
     if (serve_cmd->parsed()) return cli::run_serve(cfg, serve, std::cout, std::cerr);
+    if (backup_cmd->parsed()) return cli::run_backup(cfg, bak, std::cout, std::cerr);
     if (token_cmd->parsed()) {
       tok.action = tok_add->parsed() ? "add" : tok_list->parsed() ? "list" : "revoke";
       return cli::run_tokens(cfg, data_dir.empty() ? cfg.engine.data_dir : data_dir, tok, std::cout, std::cerr);

@@ -20,7 +20,7 @@ mode=${1:-serve}
 
 case "$mode" in
   serve)
-    exec "$doorstep" --config config/doorstep.yaml serve --listen 127.0.0.1:8080 --data data/doorstep --demo-tokens "$@"
+    exec "$doorstep" --config config/doorstep.yaml serve --listen 127.0.0.1:8080 --data data/doorstep --backup-dir data/doorstep/backups --demo-tokens "$@"
     ;;
   simulate)
     sample=build/release/appeals-2026-spring.jsonl

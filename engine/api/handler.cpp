@@ -8,6 +8,7 @@
 
 #include "api/call.h"
 #include "api/problem.h"
+#include "store/backup.h"
 
 namespace doorstep::api {
 
@@ -141,10 +142,17 @@ namespace {
 
 // A bounded label for the route of a path.
 std::string route_label(const std::string& path) {
-  static const std::vector<std::string> fixed{"/api/v1/appeals", "/api/v1/tickets", "/api/v1/stats",
-                                              "/api/v1/catalog/categories", "/api/v1/jurisdictions",
-                                              "/api/v1/admin/clock", "/api/v1/openapi.json", "/healthz",
-                                              "/readyz", "/metrics"};
+  static const std::vector<std::string> fixed{"/api/v1/appeals",
+                                              "/api/v1/tickets",
+                                              "/api/v1/stats",
+                                              "/api/v1/catalog/categories",
+                                              "/api/v1/jurisdictions",
+                                              "/api/v1/admin/clock",
+                                              "/api/v1/admin/backup",
+                                              "/api/v1/openapi.json",
+                                              "/healthz",
+                                              "/readyz",
+                                              "/metrics"};
   for (const auto& f : fixed) {
     if (path == f) return f;
   }
@@ -257,6 +265,8 @@ void handler::route(call& c) {
     if (need(http::verb::get)) get_jurisdictions(c);
   } else if (p == "/api/v1/admin/clock") {
     if (need(http::verb::post)) post_clock(c);
+  } else if (p == "/api/v1/admin/backup") {
+    if (need(http::verb::post)) post_backup(c);
   } else {
     c.reply_problem(make_problem(404, "not_found", "no resource at " + p));
   }
@@ -362,6 +372,47 @@ void handler::post_clock(call& c) {
   std::thread([this, self, target] {
     const auto fired = engine_.advance_to(target);
     self->reply_json(http::status::ok, boost::json::object{{"now", format_rfc3339(clock_.now())}, {"timers_fired", fired}});
+  }).detach();
+}
+
+void handler::post_backup(call& c) {
+  if (c.token.who != role::admin) {
+    c.reply_problem(make_problem(403, "forbidden", "only an admin token may take backups"));
+    return;
+  }
+  if (opts_.backup_dir.empty()) {
+    c.reply_problem(make_problem(404, "not_found", "online backups are off: start serve with --backup-dir DIR"));
+    return;
+  }
+  // The place of a backup is the server's choice: a body may be empty or {}, nothing more.
+  if (!c.req.body().empty()) {
+    auto body = c.json_body();
+    if (!body) return;
+    if (!body->empty()) {
+      c.reply_problem(make_problem(422, "invalid_field",
+                                   "a backup goes under the server's --backup-dir; a request cannot choose its place",
+                                   std::string(body->begin()->key())));
+      return;
+    }
+  }
+  // A checkpoint flushes the memtable and links files: off the I/O thread.
+  auto self = c.self.lock();
+  std::thread([this, self] {
+    const auto now = runtime::system_clock().now();  // backups are named in wall time, also on a simulated clock
+    std::filesystem::path target;
+    status_result done = ok_v;
+    {
+      std::lock_guard lock(backup_mu_);
+      target = store::next_backup_path(opts_.backup_dir, now);
+      done = store::write_backup(engine_.storage(), target, {opts_.tokens_file});
+    }
+    // Nothing of the handler is touched after the answer: the server may stop once it is sent.
+    if (!done) {
+      self->reply_error(done.err());
+    } else {
+      self->reply_json(http::status::created,
+                       boost::json::object{{"path", target.string()}, {"created_at", format_rfc3339(now)}});
+    }
   }).detach();
 }
 

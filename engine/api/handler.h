@@ -62,6 +62,9 @@ struct handler_options {
   double rate_burst = 200;
   metrics::registry* metrics = nullptr;  // served at /metrics when set
   metrics::http_probe* probe = nullptr;
+  // Online backups (POST /api/v1/admin/backup) go under this directory; empty: off.
+  // Requests cannot choose another place.
+  std::filesystem::path backup_dir;
 };
 
 class handler {
@@ -82,6 +85,7 @@ class handler {
   void get_categories(call& c);
   void get_jurisdictions(call& c);
   void post_clock(call& c);
+  void post_backup(call& c);
   void get_openapi(call& c);
   void open311(call& c);
 
@@ -90,6 +94,7 @@ class handler {
   handler_options opts_;
   token_provider tokens_;
   rate_limiter limiter_;
+  std::mutex backup_mu_;  // one backup at a time
 };
 
 }  // namespace doorstep::api

@@ -1,11 +1,14 @@
 #include "cli/serve.h"
 
 #include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
 #include <thread>
 
 #include "api/server.h"
 #include "cli/tokens.h"
 #include "kafka/edge.h"
+#include "metrics/store_probe.h"
 #include "runtime/engine.h"
 
 #ifndef DOORSTEP_SOURCE_SCHEMAS
@@ -52,6 +55,27 @@ void ensure_demo_tokens(const config::loaded_config& cfg, const std::filesystem:
 
 }  // namespace
 
+result<std::filesystem::path> prepare_backup_dir(const std::filesystem::path& dir,
+                                                 const std::filesystem::path& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto abs = fs::weakly_canonical(fs::absolute(dir), ec);
+  const auto store_dir = fs::weakly_canonical(fs::absolute(data_dir / "store"), ec);
+  const auto [in_store, rest] = std::mismatch(store_dir.begin(), store_dir.end(), abs.begin(), abs.end());
+  if (in_store == store_dir.end()) {
+    return make_error("invalid_field",
+                      dir.string() + " lies inside the store " + store_dir.string() +
+                          "; choose a directory beside it, e.g. " + (data_dir / "backups").string(),
+                      "backup_dir");
+  }
+  fs::create_directories(abs, ec);
+  if (ec || !fs::is_directory(abs)) {
+    return make_error("invalid_field",
+                      "cannot use " + dir.string() + " as a directory" + (ec ? ": " + ec.message() : ""), "backup_dir");
+  }
+  return abs;
+}
+
 int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::ostream& out, std::ostream& err) {
   namespace net = boost::asio;
   const auto colon = opts.listen.rfind(':');
@@ -86,6 +110,15 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
     return 2;
   }
   const auto data_dir = opts.data_dir.empty() ? std::filesystem::path(cfg.engine.data_dir) : opts.data_dir;
+  std::filesystem::path backup_dir;
+  if (!opts.backup_dir.empty()) {
+    auto checked = prepare_backup_dir(opts.backup_dir, data_dir);
+    if (!checked) {
+      err << "serve: --backup-dir: " << checked.err().message << "\n";
+      return 2;
+    }
+    backup_dir = *checked;
+  }
   auto st = store::store::open(data_dir / "store",
                                store::options{cfg.engine.partitions, cfg.engine.dur == config::durability::sync, true, false});
   if (!st) {
@@ -95,8 +128,10 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   if (opts.demo_tokens) ensure_demo_tokens(cfg, data_dir, out);
 
   metrics::registry registry;
-  metrics::engine_probe engine_probe(registry.get());
+  metrics::engine_probe engine_probe(registry.get(),
+                                     [rules = cfg.rules](const std::string& place) { return rules->street_of(place); });
   metrics::http_probe http_probe(registry.get());
+  metrics::store_probe store_probe(registry, **st);
   const std::string kafka_where = !opts.kafka.empty() ? opts.kafka : !cfg.kafka.bootstrap.empty() ? cfg.kafka.bootstrap : "none";
   std::unique_ptr<kafka::edge> edge;
   if (kafka_where != "none") {
@@ -119,9 +154,11 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
         << cfg.kafka.appeals_topic << ", " << cfg.kafka.commands_topic << "; publishing " << cfg.kafka.ticket_events_topic
         << ", " << cfg.kafka.dlq_topic << "\n";
   }
-  api::handler h(eng, *clk,
-                 api::handler_options{tokens_file(data_dir), std::filesystem::path(DOORSTEP_SOURCE_SCHEMAS) / "openapi.json",
-                                      opts.rate, 2 * opts.rate, &registry, &http_probe});
+  registry.on_scrape([&eng] { eng.report_timer_backlog(); });
+  api::handler h(
+      eng, *clk,
+      api::handler_options{tokens_file(data_dir), std::filesystem::path(DOORSTEP_SOURCE_SCHEMAS) / "openapi.json",
+                           opts.rate, 2 * opts.rate, &registry, &http_probe, backup_dir});
   net::io_context ioc;
   std::unique_ptr<api::server> srv;
   try {
@@ -135,7 +172,7 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) { srv->stop(); });
   out << "doorstep: serving on http://" << address.to_string() << ":" << srv->port() << " (clock: " << opts.clock
-      << ", data: " << data_dir.string() << ")\n"
+      << ", data: " << data_dir.string() << (backup_dir.empty() ? "" : ", backups: " + backup_dir.string()) << ")\n"
       << std::flush;
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < opts.threads; ++i) threads.emplace_back([&] { ioc.run(); });

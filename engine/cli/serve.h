@@ -7,12 +7,14 @@
 #include <string>
 
 #include "config/loader.h"
+#include "domain/result.h"
 
 namespace doorstep::cli {
 
 struct serve_options {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   std::filesystem::path data_dir;         // empty: engine.data_dir from config
+  std::filesystem::path backup_dir;       // online backups go here; empty: off
   std::string clock = "real";             // real | simulated
   std::string clock_start;                // simulated: RFC 3339 start (default: now)
   bool demo_tokens = false;               // create the well-known local demo tokens
@@ -24,5 +26,10 @@ struct serve_options {
 };
 
 int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::ostream& out, std::ostream& err);
+
+// Creates the online backup directory if needed and returns its absolute path. Errors
+// (invalid_field): not a usable directory, or inside `<data_dir>/store` (RocksDB's own).
+[[nodiscard]] result<std::filesystem::path> prepare_backup_dir(const std::filesystem::path& dir,
+                                                               const std::filesystem::path& data_dir);
 
 }  // namespace doorstep::cli

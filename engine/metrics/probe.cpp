@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "domain/decide.h"
+
 namespace doorstep::metrics {
 namespace {
 
@@ -19,14 +21,15 @@ std::string s(std::string_view v) { return std::string(v); }
 
 }  // namespace
 
-engine_probe::engine_probe(prometheus::Registry& r)
+engine_probe::engine_probe(prometheus::Registry& r, street_resolver street_of)
     : commands_(BuildCounter().Name("doorstep_commands_total").Help("Commands processed, by command and outcome").Register(r)),
+      command_seconds_(BuildHistogram().Name("doorstep_command_duration_seconds").Help("From a command being queued to the end of its group commit, by command").Register(r)),
       appeals_(BuildCounter().Name("doorstep_appeals_received_total").Help("Appeals received, by channel and category").Register(r)),
       joined_(BuildCounter().Name("doorstep_appeals_joined_total").Help("Appeals that joined an open ticket (duplicates)").Register(r).Add({})),
       escalations_(BuildCounter().Name("doorstep_escalations_total").Help("Escalations by from level, to level and reason").Register(r)),
       at_risk_(BuildCounter().Name("doorstep_sla_at_risk_total").Help("SLA at-risk warnings, by clock and level").Register(r)),
       breaches_(BuildCounter().Name("doorstep_sla_breaches_total").Help("SLA breaches, by clock and level").Register(r)),
-      ratings_(BuildCounter().Name("doorstep_ratings_total").Help("Resident ratings, by score 1..5").Register(r)),
+      ratings_(BuildCounter().Name("doorstep_ratings_total").Help("Resident ratings, by score 1..5 and street").Register(r)),
       transitions_(BuildCounter().Name("doorstep_ticket_transitions_total").Help("Events committed, by event type").Register(r)),
       commit_size_(BuildHistogram().Name("doorstep_group_commit_commands").Help("Commands per group commit").Register(r).Add(
           {}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512})),
@@ -34,11 +37,16 @@ engine_probe::engine_probe(prometheus::Registry& r)
           {}, latency_buckets())),
       timer_lag_(BuildHistogram().Name("doorstep_timer_firing_lag_seconds").Help("How late deadlines fire after they are due").Register(r).Add(
           {}, latency_buckets())),
+      timer_backlog_(BuildGauge().Name("doorstep_timer_backlog").Help("Deadline timers due and not fired yet").Register(r).Add({})),
+      timer_backlog_age_(BuildGauge().Name("doorstep_timer_backlog_age_seconds").Help("How long the oldest unfired due timer has been due").Register(r).Add({})),
       tickets_(BuildGauge().Name("doorstep_tickets").Help("Tickets by current status and level").Register(r)),
+      street_tickets_(BuildGauge().Name("doorstep_street_tickets").Help("Tickets by street and current status").Register(r)),
+      sla_outcomes_(BuildCounter().Name("doorstep_sla_outcomes_total").Help("SLA clock runs that ended met or breached, by clock and street").Register(r)),
       clocks_(BuildGauge().Name("doorstep_sla_clocks").Help("Running SLA clocks that are at risk or breached, by clock and level").Register(r)),
       to_accept_(BuildHistogram().Name("doorstep_time_to_accept_seconds").Help("From dispatch to acceptance, by level").Register(r)),
       to_contact_(BuildHistogram().Name("doorstep_time_to_contact_seconds").Help("From dispatch to first contact, by level").Register(r)),
-      to_resolve_(BuildHistogram().Name("doorstep_time_to_resolve_seconds").Help("From receipt to resolution, by level").Register(r)) {}
+      to_resolve_(BuildHistogram().Name("doorstep_time_to_resolve_seconds").Help("From receipt to resolution, by level").Register(r)),
+      street_of_(std::move(street_of)) {}
 
 namespace {
 prometheus::Histogram::BucketBoundaries span_buckets() {
@@ -47,10 +55,16 @@ prometheus::Histogram::BucketBoundaries span_buckets() {
 }
 }  // namespace
 
+std::string engine_probe::street(const ticket& t) const {
+  std::string id = street_of_ ? street_of_(t.jurisdiction_id) : std::string{};
+  return id.empty() ? "none" : id;
+}
+
 void engine_probe::count(const ticket& t, double delta) {
   if (!t.exists()) return;
   const std::string lvl(t.lvl ? to_string(*t.lvl) : "none");
   tickets_.Add({{"status", s(to_string(t.st))}, {"level", lvl}}).Increment(delta);
+  street_tickets_.Add({{"status", s(to_string(t.st))}, {"street", street(t)}}).Increment(delta);
   for (auto k : kAllClocks) {
     const auto& c = t.clock(k);
     if (c.state != clock_state::running) continue;
@@ -64,8 +78,13 @@ void engine_probe::loaded(const ticket& t) { count(t, 1); }
 void engine_probe::changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after) {
   count(before, -1);
   count(after, 1);
+  const std::string where = street(after);
+  count_outcomes(before, events, where);
   const std::string lvl(before.lvl ? to_string(*before.lvl) : "none");
   for (const auto& e : events) {
+    if (const auto* rt = std::get_if<rated_ev>(&e.body)) {
+      ratings_.Add({{"score", std::to_string(rt->score)}, {"street", where}}).Increment();
+    }
     const auto seconds = [&](instant from) { return std::chrono::duration<double>(e.at - from).count(); };
     if (std::holds_alternative<accepted_ev>(e.body)) {
       to_accept_.Add({{"level", lvl}}, span_buckets()).Observe(seconds(before.clock(clock_kind::accept).started));
@@ -77,8 +96,9 @@ void engine_probe::changed(const ticket& before, const std::vector<doorstep::eve
   }
 }
 
-void engine_probe::command(std::string_view name, std::string_view outcome) {
+void engine_probe::command(std::string_view name, std::string_view outcome, double seconds) {
   commands_.Add({{"command", s(name)}, {"outcome", s(outcome)}}).Increment();
+  command_seconds_.Add({{"command", s(name)}}, latency_buckets()).Observe(seconds);
 }
 
 void engine_probe::committed(const doorstep::event& e, std::optional<level> at) {
@@ -96,8 +116,38 @@ void engine_probe::committed(const doorstep::event& e, std::optional<level> at) 
     at_risk_.Add({{"clock", s(to_string(w->clock))}, {"level", lvl}}).Increment();
   } else if (const auto* b = std::get_if<sla_breached_ev>(&e.body)) {
     breaches_.Add({{"clock", s(to_string(b->clock))}, {"level", lvl}}).Increment();
-  } else if (const auto* rt = std::get_if<rated_ev>(&e.body)) {
-    ratings_.Add({{"score", std::to_string(rt->score)}}).Increment();
+  }
+}
+
+// Each run of an SLA clock counts once: `breached` when its breach fires (or when it is
+// stopped after its due instant before the breach timer ran), `met` when the step it
+// times (accept, first contact, resolve, verification) happens in time. Runs that end
+// otherwise (escalated, returned, suspended into a new run, merged, cancelled, or
+// stopped by a later step) are not counted.
+void engine_probe::count_outcomes(const ticket& before, const std::vector<doorstep::event>& events,
+                                  const std::string& where) {
+  const auto outcome = [&](clock_kind k, const char* what) {
+    sla_outcomes_.Add({{"clock", s(to_string(k))}, {"outcome", what}, {"street", where}}).Increment();
+  };
+  ticket cur = before;
+  for (const auto& e : events) {
+    const auto ends = [&](clock_kind k) {
+      const auto& c = cur.clock(k);
+      if (c.state != clock_state::running || c.breached) return;
+      outcome(k, e.at <= c.due ? "met" : "breached");
+    };
+    if (std::holds_alternative<accepted_ev>(e.body)) {
+      ends(clock_kind::accept);
+    } else if (std::holds_alternative<contacted_ev>(e.body)) {
+      ends(clock_kind::contact);
+    } else if (std::holds_alternative<resolved_ev>(e.body)) {
+      ends(clock_kind::resolve);
+    } else if (std::holds_alternative<verified_ev>(e.body) || std::holds_alternative<verification_failed_ev>(e.body)) {
+      ends(clock_kind::verify);
+    } else if (const auto* b = std::get_if<sla_breached_ev>(&e.body); b && !cur.clock(b->clock).breached) {
+      outcome(b->clock, "breached");
+    }
+    cur = apply(std::move(cur), e);
   }
 }
 
@@ -107,6 +157,11 @@ void engine_probe::group_commit(std::size_t commands, double seconds) {
 }
 
 void engine_probe::timer_fired(double lag_seconds) { timer_lag_.Observe(lag_seconds); }
+
+void engine_probe::timer_backlog(std::size_t due, double oldest_seconds) {
+  timer_backlog_.Set(static_cast<double>(due));
+  timer_backlog_age_.Set(oldest_seconds);
+}
 
 http_probe::http_probe(prometheus::Registry& r)
     : requests_(BuildCounter().Name("doorstep_http_requests_total").Help("HTTP requests by route and status code").Register(r)),
@@ -121,7 +176,14 @@ registry::registry() : registry_(std::make_shared<prometheus::Registry>()) {
   BuildGauge().Name("doorstep_build_info").Help("Build information").Register(*registry_).Add({{"version", "0.1.0"}}).Set(1);
 }
 
+void registry::on_scrape(std::function<void()> refresh) {
+  std::lock_guard lock(mu_);
+  refresh_.push_back(std::move(refresh));
+}
+
 std::string registry::scrape() const {
+  std::lock_guard lock(mu_);
+  for (const auto& refresh : refresh_) refresh();
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());
   return out.str();

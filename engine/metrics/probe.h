@@ -1,8 +1,9 @@
 // engine/metrics/probe.h
 // Probes own the Prometheus metric families; business code calls them with domain
 // facts and never touches the registry. Label values are bounded sets only (levels,
-// clocks, reasons, channels, categories, command names, routes, status codes): no
-// ticket ids, no free text. Thread-safe (prometheus-cpp metrics are atomic).
+// clocks, reasons, channels, categories, command names, routes, status codes, street
+// ids of the place tree): no ticket ids, no free text. Thread-safe (prometheus-cpp
+// metrics are atomic).
 #pragma once
 
 #include <prometheus/counter.h>
@@ -11,20 +12,30 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "domain/event.h"
 
 namespace doorstep::metrics {
 
-// The engine's facts: commands, events, group commits, timers.
+// The engine's facts: commands, events, group commits, timers, and the per-street
+// counts behind the three rates (三率).
 class engine_probe {
  public:
-  explicit engine_probe(prometheus::Registry& r);
+  // Maps a place id to the id of its street (街道/镇), "" when it has none. Street ids
+  // are the bounded `street` label; places below streets never become labels.
+  using street_resolver = std::function<std::string(const std::string& place)>;
 
-  // outcome: ok | rejected | replayed
-  void command(std::string_view name, std::string_view outcome);
+  // Without a resolver every ticket counts under street="none".
+  explicit engine_probe(prometheus::Registry& r, street_resolver street_of = {});
+
+  // One command processed. outcome: ok | rejected | replayed; `seconds` from being queued
+  // on its partition to the end of its group commit (queue wait + decide + commit).
+  void command(std::string_view name, std::string_view outcome, double seconds);
   // One committed event; `at` is the ticket's level when it happened.
   void committed(const doorstep::event& e, std::optional<level> at);
   void group_commit(std::size_t commands, double seconds);
@@ -34,9 +45,13 @@ class engine_probe {
   void changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after);
   // A deadline fired `lag_seconds` after it was due.
   void timer_fired(double lag_seconds);
+  // The timer backlog now: `due` timers are due and not fired yet, the oldest of them
+  // for `oldest_seconds` (0 when none).
+  void timer_backlog(std::size_t due, double oldest_seconds);
 
  private:
   prometheus::Family<prometheus::Counter>& commands_;
+  prometheus::Family<prometheus::Histogram>& command_seconds_;
   prometheus::Family<prometheus::Counter>& appeals_;
   prometheus::Counter& joined_;
   prometheus::Family<prometheus::Counter>& escalations_;
@@ -47,13 +62,21 @@ class engine_probe {
   prometheus::Histogram& commit_size_;
   prometheus::Histogram& commit_seconds_;
   prometheus::Histogram& timer_lag_;
+  prometheus::Gauge& timer_backlog_;
+  prometheus::Gauge& timer_backlog_age_;
   prometheus::Family<prometheus::Gauge>& tickets_;
+  prometheus::Family<prometheus::Gauge>& street_tickets_;
+  prometheus::Family<prometheus::Counter>& sla_outcomes_;
   prometheus::Family<prometheus::Gauge>& clocks_;
   prometheus::Family<prometheus::Histogram>& to_accept_;
   prometheus::Family<prometheus::Histogram>& to_contact_;
   prometheus::Family<prometheus::Histogram>& to_resolve_;
 
+  street_resolver street_of_;
+
+  std::string street(const ticket& t) const;
   void count(const ticket& t, double delta);
+  void count_outcomes(const ticket& before, const std::vector<doorstep::event>& events, const std::string& street);
 };
 
 // HTTP requests by route template and status code.
@@ -72,10 +95,20 @@ class registry {
  public:
   registry();
   prometheus::Registry& get() { return *registry_; }
+
+  // Runs `refresh` at the start of every scrape, before the metrics are read: probes use
+  // it for values read from their subsystem at scrape time (the deadline backlog,
+  // RocksDB's write state). Register at startup; whatever `refresh` touches must outlive
+  // every scrape.
+  void on_scrape(std::function<void()> refresh);
+
+  // The text exposition (format 0.0.4). Thread-safe; scrapes run one at a time.
   std::string scrape() const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  mutable std::mutex mu_;
+  std::vector<std::function<void()>> refresh_;
 };
 
 }  // namespace doorstep::metrics

@@ -89,6 +89,7 @@ bool engine::healthy() const {
 
 void engine::enqueue(unsigned p, queued q) {
   slot& s = *parts_[p];
+  q.enqueued = std::chrono::steady_clock::now();
   bool schedule = false;
   {
     std::lock_guard lock(s.mu);
@@ -119,7 +120,13 @@ void engine::drain(slot& s) {
   const auto now = clock_.now();
   auto results = s.core.execute(jobs, now);
   if (s.core.failure()) s.fenced.store(true);
-  if (opts_.probe) record(jobs, results, now, std::chrono::steady_clock::now() - started);
+  if (opts_.probe) {
+    const auto committed = std::chrono::steady_clock::now();
+    std::vector<double> latencies;  // each command: queue wait + decide + commit
+    latencies.reserve(work.size());
+    for (const auto& w : work) latencies.push_back(std::chrono::duration<double>(committed - w.enqueued).count());
+    record(jobs, results, now, committed - started, latencies);
+  }
   if (opts_.on_commit && !s.core.failure()) opts_.on_commit(s.core.index());
   for (std::size_t i = 0; i < work.size(); ++i) {
     if (work[i].done) work[i].done(std::move(results[i]));
@@ -145,12 +152,12 @@ std::optional<store::timer_entry> engine::first_timer(slot& s) {
 }
 
 void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
-                    std::chrono::steady_clock::duration took) {
+                    std::chrono::steady_clock::duration took, const std::vector<double>& latencies) {
   auto& probe = *opts_.probe;
   probe.group_commit(jobs.size(), std::chrono::duration<double>(took).count());
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const auto& o = results[i];
-    probe.command(command_name(jobs[i].cmd.body), o.replayed ? "replayed" : o.ok() ? "ok" : "rejected");
+    probe.command(command_name(jobs[i].cmd.body), o.replayed ? "replayed" : o.ok() ? "ok" : "rejected", latencies[i]);
     if (!o.ok() || o.replayed) continue;
     probe.changed(o.before, o.events, o.after);
     std::optional<level> lvl = o.before.lvl;
@@ -179,6 +186,24 @@ void engine::arm(slot& s) {
     }
     arm(s);
   });
+}
+
+timer_backlog engine::backlog(std::size_t cap) {
+  timer_backlog out;
+  const auto now = clock_.now();
+  for (auto& sl : parts_) {
+    auto first = first_timer(*sl);
+    if (!first || first->timer.at > now) continue;
+    out.due += store_.count_timers(sl->core.index(), first->timer.at, now, cap);
+    out.oldest_seconds = std::max(out.oldest_seconds, std::chrono::duration<double>(now - first->timer.at).count());
+  }
+  return out;
+}
+
+void engine::report_timer_backlog() {
+  if (!opts_.probe) return;
+  const auto b = backlog();
+  opts_.probe->timer_backlog(b.due, b.oldest_seconds);
 }
 
 outcome engine::execute(command c) {

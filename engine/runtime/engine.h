@@ -26,6 +26,12 @@
 
 namespace doorstep::runtime {
 
+// Deadlines that are due and have not fired yet.
+struct timer_backlog {
+  std::size_t due = 0;        // counted up to the cap per partition
+  double oldest_seconds = 0;  // how long the oldest has been due; 0 when none
+};
+
 struct engine_options {
   unsigned threads = 2;
   unsigned group_commit_max = 256;
@@ -71,6 +77,15 @@ class engine {
   // Fires every timer due now (real clock); returns how many fired.
   std::size_t fire_due_timers();
 
+  // The timers due at or before the clock's now that have not fired, counted up to
+  // `cap` per partition. Normally near 0: a deadline fires within milliseconds; a growing
+  // backlog means partitions cannot keep up or a partition is stuck. Thread-safe; reads
+  // the deadline index from each partition's timer floor, O(due timers, capped).
+  timer_backlog backlog(std::size_t cap = 10000);
+
+  // Reports backlog() to the probe (no-op without one). For the metrics scrape.
+  void report_timer_backlog();
+
   // Waits until every queued command has run, then stops the threads. Idempotent.
   void stop();
 
@@ -84,6 +99,7 @@ class engine {
   struct queued {
     job j;
     callback done;
+    std::chrono::steady_clock::time_point enqueued{};  // set by enqueue(): the start of its latency
   };
   struct slot {
     slot(boost::asio::thread_pool& pool, unsigned index, store::store& s, const routing::rulebook& r)
@@ -103,7 +119,7 @@ class engine {
 
   void enqueue(unsigned p, queued q);
   void record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
-              std::chrono::steady_clock::duration took);
+              std::chrono::steady_clock::duration took, const std::vector<double>& latencies);
   void drain(slot& s);
   void arm(slot& s);
 

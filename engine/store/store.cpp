@@ -1,9 +1,12 @@
 #include "store/store.h"
 
+#include <rocksdb/listener.h>
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
+#include <mutex>
 
 #include "domain/codec.h"
 
@@ -138,7 +141,57 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
   ++commands_;
 }
 
+// -------------------------------------------------------------------------- write stalls
+
+// Follows RocksDB's write condition through its stall notifications (called on RocksDB's
+// background threads) and keeps counts and durations for write_stalls().
+class stall_tracker final : public rocksdb::EventListener {
+ public:
+  void OnStallConditionsChanged(const rocksdb::WriteStallInfo& info) override {
+    const auto cur = to_condition(info.condition.cur);
+    std::lock_guard lock(mu_);
+    if (cur == stats_.now) return;
+    const auto now = std::chrono::steady_clock::now();
+    add_spell(now);
+    if (cur == write_condition::delayed) ++stats_.delayed_entries;
+    if (cur == write_condition::stopped) ++stats_.stopped_entries;
+    stats_.now = cur;
+    since_ = now;
+  }
+
+  write_stall_stats snapshot() const {
+    std::lock_guard lock(mu_);
+    write_stall_stats out = stats_;
+    const double open_spell = std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
+    if (out.now == write_condition::delayed) out.delayed_seconds += open_spell;
+    if (out.now == write_condition::stopped) out.stopped_seconds += open_spell;
+    return out;
+  }
+
+ private:
+  static write_condition to_condition(rocksdb::WriteStallCondition c) {
+    switch (c) {
+      case rocksdb::WriteStallCondition::kDelayed: return write_condition::delayed;
+      case rocksdb::WriteStallCondition::kStopped: return write_condition::stopped;
+      default: return write_condition::normal;
+    }
+  }
+  // Closes the current spell at `now` (caller holds mu_).
+  void add_spell(std::chrono::steady_clock::time_point now) {
+    const double spell = std::chrono::duration<double>(now - since_).count();
+    if (stats_.now == write_condition::delayed) stats_.delayed_seconds += spell;
+    if (stats_.now == write_condition::stopped) stats_.stopped_seconds += spell;
+  }
+
+  mutable std::mutex mu_;
+  write_stall_stats stats_;
+  std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
+};
+
 // ---------------------------------------------------------------------------------- store
+
+store::store(std::unique_ptr<rocksdb::DB> db, options opts, std::shared_ptr<stall_tracker> stalls)
+    : stalls_(std::move(stalls)), db_(std::move(db)), opts_(std::move(opts)) {}
 
 result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, const options& opts) {
   rocksdb::Options ro;
@@ -146,6 +199,9 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
   ro.IncreaseParallelism(2);
   ro.compression = rocksdb::kLZ4Compression;
   ro.enable_pipelined_write = true;
+  auto stalls = std::make_shared<stall_tracker>();
+  ro.listeners.push_back(stalls);
+  if (opts.tune) opts.tune(ro);
   rocksdb::DB* raw = nullptr;
   std::error_code ec;
   if (opts.create_if_missing && !opts.read_only) std::filesystem::create_directories(dir, ec);
@@ -171,7 +227,7 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
   } else {
     return storage_error(s, "cannot read store metadata");
   }
-  return std::unique_ptr<store>(new store(std::move(db), opts));
+  return std::unique_ptr<store>(new store(std::move(db), opts, std::move(stalls)));
 }
 
 store::~store() {
@@ -251,6 +307,24 @@ std::optional<timer_entry> store::first_timer(unsigned partition, instant floor)
   return parse_timer_key(it->key().ToStringView());
 }
 
+std::size_t store::count_timers(unsigned partition, instant from, instant to, std::size_t cap) const {
+  const auto prefix = family_prefix(partition, kTimer);
+  const auto upper = prefix_end(prefix);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  pending_timer probe;
+  probe.at = from;
+  std::size_t n = 0;
+  for (it->Seek(timer_key(partition, "", probe).substr(0, prefix.size() + 13)); it->Valid() && n < cap; it->Next()) {
+    auto t = parse_timer_key(it->key().ToStringView());
+    if (!t || t->timer.at > to) break;
+    ++n;
+  }
+  return n;
+}
+
 void store::for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const {
   for (unsigned p = 0; p < opts_.partitions; ++p) {
     bool go_on = true;
@@ -271,6 +345,14 @@ status_result store::checkpoint(const std::filesystem::path& dir) const {
   s = cp->CreateCheckpoint(dir.string());
   if (!s.ok()) return storage_error(s, "checkpoint");
   return ok_v;
+}
+
+write_stall_stats store::write_stalls() const { return stalls_->snapshot(); }
+
+std::optional<std::uint64_t> store::int_property(const std::string& name) const {
+  std::uint64_t v = 0;
+  if (!db_->GetIntProperty(name, &v)) return std::nullopt;
+  return v;
 }
 
 }  // namespace doorstep::store

@@ -28,7 +28,25 @@ struct options {
   bool sync = true;  // fsync the WAL on every commit (durability: sync)
   bool create_if_missing = true;
   bool read_only = false;
+  // Adjusts RocksDB's options after Doorstep's defaults, before opening. For tests and
+  // drills (e.g. forcing write stalls); production leaves it empty.
+  std::function<void(rocksdb::Options&)> tune;
 };
+
+// RocksDB's write controller: writes flow, are delayed (throttled while flushes and
+// compactions catch up), or are stopped until they do.
+enum class write_condition : std::uint8_t { normal, delayed, stopped };
+
+// Write stalls since the store was opened.
+struct write_stall_stats {
+  std::uint64_t delayed_entries = 0;  // times writes became delayed
+  std::uint64_t stopped_entries = 0;  // times writes became stopped
+  double delayed_seconds = 0;         // time spent delayed, the current spell included
+  double stopped_seconds = 0;         // time spent stopped, the current spell included
+  write_condition now = write_condition::normal;
+};
+
+class stall_tracker;
 
 class store;
 
@@ -100,16 +118,27 @@ class store {
   // the seek does not wade through the tombstones of fired timers.
   std::optional<timer_entry> first_timer(unsigned partition, instant floor = {}) const;
 
+  // Pending timers of a partition due in [from, to], counted up to `cap`. Cost: the
+  // entries counted plus the tombstones of fired timers after `from` (pass the floor).
+  std::size_t count_timers(unsigned partition, instant from, instant to, std::size_t cap) const;
+
   // Every ticket snapshot, partition by partition, in key order.
   void for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const;
 
   // A consistent on-disk copy (RocksDB checkpoint) for backups.
   [[nodiscard]] status_result checkpoint(const std::filesystem::path& dir) const;
 
+  // Write stalls since open, from RocksDB's stall notifications. Any thread; O(1).
+  write_stall_stats write_stalls() const;
+  // A numeric RocksDB property (rocksdb.is-write-stopped, rocksdb.actual-delayed-write-rate,
+  // ...); nullopt when RocksDB does not know it. Any thread.
+  std::optional<std::uint64_t> int_property(const std::string& name) const;
+
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
-  store(std::unique_ptr<rocksdb::DB> db, options opts) : db_(std::move(db)), opts_(opts) {}
+  store(std::unique_ptr<rocksdb::DB> db, options opts, std::shared_ptr<stall_tracker> stalls);
+  std::shared_ptr<stall_tracker> stalls_;  // RocksDB holds it too, as a listener
   std::unique_ptr<rocksdb::DB> db_;
   options opts_;
 };

@@ -4,12 +4,13 @@
 //   node contract.mjs PORT      (run.sh starts the server and passes its port)
 //
 // Env: DOORSTEP_BINARY (the doorstep binary: its `generate` output is checked against the
-// simulate-line schema), DOORSTEP_CONFIG (its config). The server must run with
-// --clock simulated --clock-start 2026-03-02T09:00:00+08:00 --demo-tokens on an empty store.
+// simulate-line schema), DOORSTEP_CONFIG (its config), DOORSTEP_BACKUP_DIR (the server's
+// --backup-dir). The server must run with --clock simulated --clock-start
+// 2026-03-02T09:00:00+08:00 --demo-tokens --backup-dir $DOORSTEP_BACKUP_DIR on an empty store.
 //
 // Every check prints "ok - ..." or "not ok - ..."; the last line is "N passed, M failed".
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -394,6 +395,8 @@ await check("request schemas reject wrong bodies", () => {
   mustReject("action-request.schema.json", { action: "escalate", reason: "accept_overdue" }, "engine-only escalation reason");
   mustReject("clock-request.schema.json", { advance: "PT2H", set: "2026-03-02T09:00:00+08:00" }, "both advance and set");
   mustReject("clock-request.schema.json", { advance: "two hours" }, "bad duration");
+  mustReject("backup-response.schema.json", { path: "backups/doorstep-20260302-170005-123", created_at: "2026-03-02T17:00:05.123+08:00" }, "relative path");
+  mustReject("backup-response.schema.json", { path: "/srv/backups/doorstep-20260302-170005-123" }, "no created_at");
   validate("clock-request.schema.json", { advance: "1h30m" });
   mustReject("open311-request-form.schema.json", { service_code: "street_light" }, "no location");
 });
@@ -692,6 +695,30 @@ await check("a verified, unrated ticket closes itself when the rating window end
 await check("after the feedback window a reopen is 409 feedback_window_closed", async () => {
   await moveClock({ advance: "P5D" });
   await expectProblem("POST", `/api/v1/tickets/${T.loop}/actions`, 409, "feedback_window_closed", { token: OP, body: { action: "reopen", reason: "又贴上了" } });
+});
+
+// --- online backup ------------------------------------------------------------------------------
+
+await check("POST /api/v1/admin/backup writes a complete backup under --backup-dir and answers 201 with its path", async () => {
+  const before = await totalTickets();
+  const { body } = await expectOk("POST", "/api/v1/admin/backup", { token: ADM, status: 201, schema: "backup-response.schema.json" });
+  const backupDir = process.env.DOORSTEP_BACKUP_DIR;
+  assert(backupDir && body.path.startsWith(backupDir + "/"), `backup ${body.path} is not under ${backupDir}`);
+  assert(existsSync(join(body.path, "store", "CURRENT")), `${body.path}/store is not a RocksDB checkpoint`);
+  assert(existsSync(join(body.path, "tokens.json")), `${body.path} has no tokens.json`);
+  const again = await expectOk("POST", "/api/v1/admin/backup", { token: ADM, status: 201, body: {}, schema: "backup-response.schema.json" });
+  assert(again.body.path !== body.path, "two backups got the same directory");
+  eq(await totalTickets(), before, "tickets after the backups");
+});
+
+await check("POST /api/v1/admin/backup refuses a client-chosen place (422) and non-admins (403), writing nothing", async () => {
+  const backupDir = process.env.DOORSTEP_BACKUP_DIR;
+  const count = () => readdirSync(backupDir).length;
+  const n = count();
+  await expectProblem("POST", "/api/v1/admin/backup", 422, "invalid_field", { token: ADM, body: { path: "/tmp/doorstep-elsewhere" }, field: "path" });
+  await expectProblem("POST", "/api/v1/admin/backup", 403, "forbidden", { token: SUP });
+  eq(count(), n, "backup directories after refused requests");
+  assert(!existsSync("/tmp/doorstep-elsewhere"), "a backup was written where the client asked");
 });
 
 // --- worklist, stats, catalogue -------------------------------------------------------------------

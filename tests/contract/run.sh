@@ -64,7 +64,7 @@ trap 'exit 143' TERM
 
 cd "$work"
 "$binary" --config "$config" serve --listen 127.0.0.1:0 --data "$work/data" \
-  --clock simulated --clock-start 2026-03-02T09:00:00+08:00 --demo-tokens \
+  --clock simulated --clock-start 2026-03-02T09:00:00+08:00 --demo-tokens --backup-dir "$work/backups" \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 
@@ -85,7 +85,7 @@ if [[ -z "$port" ]]; then
 fi
 
 # In the background so that a signal (ctest's timeout, ^C) runs the trap at once.
-DOORSTEP_BINARY="$binary" DOORSTEP_CONFIG="$config" node "$here/contract.mjs" "$port" &
+DOORSTEP_BINARY="$binary" DOORSTEP_CONFIG="$config" DOORSTEP_BACKUP_DIR="$work/backups" node "$here/contract.mjs" "$port" &
 node_pid=$!
 set +e
 wait "$node_pid"

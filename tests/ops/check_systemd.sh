@@ -50,7 +50,7 @@ fi
 # 2. the hardening the runbook promises
 required=(
   "User=doorstep"
-  "ExecStart=/usr/local/bin/doorstep --config /etc/doorstep/doorstep.yaml serve --listen 127.0.0.1:8080 --data /var/lib/doorstep"
+  "ExecStart=/usr/local/bin/doorstep --config /etc/doorstep/doorstep.yaml serve --listen 127.0.0.1:8080 --data /var/lib/doorstep --backup-dir /var/lib/doorstep/backups"
   "ReadWritePaths=/var/lib/doorstep"
   "ProtectSystem=strict"
   "NoNewPrivileges=yes"

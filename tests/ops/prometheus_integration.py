@@ -19,7 +19,10 @@ engine every second and evaluates ops/prometheus/rules/*.yml every second. Then:
    DoorstepSLABreachesRising fires for clock=accept, level=building; DoorstepHotSpot
    fires for to=grid; DoorstepOverdueNotEscalated is pending for the department's gas
    ticket; and the recording rules give satisfaction 3/4, accept breach ratio at building
-   6/(6+4), resolution rate 1 at building and 0 at grid, and 6 tickets open at grid.
+   6/(6+4), resolution rate 1 at building and 0 at grid, and 6 tickets open at grid; and
+   per street: in Yanling (the four handled tickets and the gas leak) satisfaction 3/4,
+   resolution 4/5 and response 8/10 (accept and contact met on the four, both breached
+   on the gas leak), in Jichuan (four neglected) response 0.
 
 Both processes are stopped at exit (also on SIGTERM/SIGINT, and they get SIGTERM if this
 script dies: PR_SET_PDEATHSIG). Python 3 standard library only.
@@ -404,6 +407,10 @@ def main() -> int:
         ("level:doorstep_tickets_resolution:ratio", {"level": "building"}, 1),
         ("level:doorstep_tickets_resolution:ratio", {"level": "grid"}, 0),
         ("level:doorstep_tickets_open:sum", {"level": "grid"}, 6),
+        ("street:doorstep_ratings_satisfied:ratio1d", {"street": "yanling"}, 3 / 4),
+        ("street:doorstep_tickets_resolution:ratio", {"street": "yanling"}, 4 / 5),
+        ("street:doorstep_responses_on_time:ratio1d", {"street": "yanling"}, 8 / 10),
+        ("street:doorstep_responses_on_time:ratio1d", {"street": "jichuan"}, 0),
     ]
 
     def rates():

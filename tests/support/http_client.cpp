@@ -45,9 +45,10 @@ http_reply http_request(unsigned short port, const std::string& method, const st
   return r;
 }
 
-test_server::test_server(std::vector<std::string> extra_args) {
+test_server::test_server(std::vector<std::string> extra_args, const std::filesystem::path& data_dir) {
+  const auto data = data_dir.empty() ? dir_.path() / "data" : data_dir;
   std::vector<std::string> args{DOORSTEP_BINARY, "--config", std::string(DOORSTEP_SOURCE_DIR) + "/config/doorstep.yaml",
-                                "serve", "--listen", "127.0.0.1:0", "--data", (dir_.path() / "data").string(),
+                                "serve", "--listen", "127.0.0.1:0", "--data", data.string(),
                                 "--clock", "simulated", "--clock-start", "2026-03-02T09:00:00+08:00", "--demo-tokens"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   proc_ = std::make_unique<child_process>(args, (dir_.path() / "server.log").string());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,10 +25,11 @@ struct http_reply {
 http_reply http_request(unsigned short port, const std::string& method, const std::string& target,
                         const std::string& body = {}, const std::map<std::string, std::string>& headers = {});
 
-// `doorstep serve` on 127.0.0.1:0 with the simulated clock and demo tokens.
+// `doorstep serve` on 127.0.0.1:0 with the simulated clock and demo tokens, on a fresh
+// data directory in its own temp dir, or on `data_dir` when given (e.g. a restored one).
 class test_server {
  public:
-  explicit test_server(std::vector<std::string> extra_args = {});
+  explicit test_server(std::vector<std::string> extra_args = {}, const std::filesystem::path& data_dir = {});
   ~test_server();
   unsigned short port() const { return port_; }
   const temp_dir& dir() const { return dir_; }

@@ -2,8 +2,11 @@
 // against a real RocksDB in a temporary directory.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "domain/codec.h"
 #include "domain/decide.h"
+#include "store/backup.h"
 #include "store/fsck.h"
 #include "store/store.h"
 #include "support/test_support.h"
@@ -101,6 +104,42 @@ TEST(store, an_uncommitted_batch_leaves_nothing_behind) {
   }
   // ...the database does not
   EXPECT_EQ(count_keys(*s), before);
+}
+
+TEST(backup, names_follow_beijing_wall_time_and_never_reuse_a_taken_name) {
+  temp_dir dir;
+  const auto t = at(2026, 3, 2, 17, 0) + std::chrono::milliseconds(5123);  // 17:00:05.123 +08:00
+  const auto first = store::next_backup_path(dir.path(), t);
+  EXPECT_EQ(first, dir.path() / "doorstep-20260302-170005-123");
+  std::filesystem::create_directories(first);
+  EXPECT_EQ(store::next_backup_path(dir.path(), t), dir.path() / "doorstep-20260302-170005-123-2");
+  std::filesystem::create_directories(dir.path() / "doorstep-20260302-170005-123-2.partial");  // one in progress
+  EXPECT_EQ(store::next_backup_path(dir.path(), t), dir.path() / "doorstep-20260302-170005-123-3");
+}
+
+TEST(backup, a_backup_holds_everything_committed_and_copies_the_files_beside_the_store) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  store::batch b(*s, 1);
+  const auto t = stage_submit(b, "T20260301-001-000001", "src-1", at(2026, 3, 1, 9));
+  ASSERT_TRUE(s->commit(b).ok());  // in the memtable and WAL only: the checkpoint must flush it
+  const auto tokens = dir.path() / "tokens.json";
+  { std::ofstream(tokens) << "{\"tokens\":[]}"; }
+  const auto target = dir.path() / "backups" / "b1";
+  ASSERT_TRUE(store::write_backup(*s, target, {tokens, dir.path() / "missing.json"}).ok());
+  EXPECT_TRUE(std::filesystem::exists(target / "tokens.json"));
+  EXPECT_FALSE(std::filesystem::exists(target / "missing.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "backups" / "b1.partial"));
+  auto copy = store::store::open(target / "store", store::options{4, false, false, true});
+  ASSERT_TRUE(copy.ok()) << copy.err().message;
+  auto loaded = (*copy)->load_ticket(t.id);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ(**loaded, t);
+  // A target that exists is refused, and left as it was.
+  auto again = store::write_backup(*s, target, {});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.err().code, "already_exists");
+  EXPECT_TRUE(std::filesystem::exists(target / "tokens.json"));
 }
 
 TEST(store, refuses_to_open_with_a_different_partition_count) {

@@ -1,0 +1,56 @@
+#include "metrics/store_probe.h"
+
+namespace doorstep::metrics {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+
+// Counters mirror totals the store keeps: add what is new since the last scrape.
+void catch_up(prometheus::Counter& c, double total) {
+  const double delta = total - c.Value();
+  if (delta > 0) c.Increment(delta);
+}
+
+}  // namespace
+
+store_probe::store_probe(registry& r, const store::store& s)
+    : store_(s),
+      stalls_(BuildCounter()
+                  .Name("doorstep_store_write_stalls_total")
+                  .Help("Times RocksDB began to delay or stop writes, by condition")
+                  .Register(r.get())),
+      stall_seconds_(BuildCounter()
+                         .Name("doorstep_store_write_stall_seconds_total")
+                         .Help("Time RocksDB spent delaying or stopping writes, by condition")
+                         .Register(r.get())),
+      delayed_entries_(stalls_.Add({{"condition", "delayed"}})),
+      stopped_entries_(stalls_.Add({{"condition", "stopped"}})),
+      delayed_seconds_(stall_seconds_.Add({{"condition", "delayed"}})),
+      stopped_seconds_(stall_seconds_.Add({{"condition", "stopped"}})),
+      write_stopped_(BuildGauge()
+                         .Name("doorstep_store_write_stopped")
+                         .Help("1 while RocksDB stops all writes (rocksdb.is-write-stopped)")
+                         .Register(r.get())
+                         .Add({})),
+      delayed_write_rate_(
+          BuildGauge()
+              .Name("doorstep_store_delayed_write_rate_bytes_per_second")
+              .Help(
+                  "The rate RocksDB throttles writes to while delayed, 0 otherwise (rocksdb.actual-delayed-write-rate)")
+              .Register(r.get())
+              .Add({})) {
+  r.on_scrape([this] { refresh(); });
+}
+
+void store_probe::refresh() {
+  const auto stalls = store_.write_stalls();
+  catch_up(delayed_entries_, static_cast<double>(stalls.delayed_entries));
+  catch_up(stopped_entries_, static_cast<double>(stalls.stopped_entries));
+  catch_up(delayed_seconds_, stalls.delayed_seconds);
+  catch_up(stopped_seconds_, stalls.stopped_seconds);
+  write_stopped_.Set(static_cast<double>(store_.int_property("rocksdb.is-write-stopped").value_or(0)));
+  delayed_write_rate_.Set(static_cast<double>(store_.int_property("rocksdb.actual-delayed-write-rate").value_or(0)));
+}
+
+}  // namespace doorstep::metrics

@@ -1,0 +1,34 @@
+// engine/metrics/store_probe.h
+// The store's health as RocksDB reports it: write stalls (writes delayed or stopped
+// while flushes and compactions catch up). Read from the store at scrape time, so a
+// stall shows even when no command gets through to report it.
+#pragma once
+
+#include "metrics/probe.h"
+#include "store/store.h"
+
+namespace doorstep::metrics {
+
+class store_probe {
+ public:
+  // Registers the store's families in `r` and a scrape hook that reads `s`; `s` and
+  // this probe must outlive every scrape of `r`.
+  store_probe(registry& r, const store::store& s);
+  store_probe(const store_probe&) = delete;
+  store_probe& operator=(const store_probe&) = delete;
+
+ private:
+  void refresh();
+
+  const store::store& store_;
+  prometheus::Family<prometheus::Counter>& stalls_;
+  prometheus::Family<prometheus::Counter>& stall_seconds_;
+  prometheus::Counter& delayed_entries_;
+  prometheus::Counter& stopped_entries_;
+  prometheus::Counter& delayed_seconds_;
+  prometheus::Counter& stopped_seconds_;
+  prometheus::Gauge& write_stopped_;
+  prometheus::Gauge& delayed_write_rate_;
+};
+
+}  // namespace doorstep::metrics

@@ -1,0 +1,269 @@
+// Metrics as an operator reads them: the engine on the simulated clock over a real
+// RocksDB with its probes, checked through the text a Prometheus scrape gets. Command
+// latency, the timer backlog, RocksDB write stalls and the per-street counts behind the
+// three rates.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "metrics/probe.h"
+#include "metrics/store_probe.h"
+#include "runtime/engine.h"
+#include "support/test_support.h"
+
+namespace doorstep {
+namespace {
+
+using testing::action;
+using testing::at;
+using testing::demo_config;
+using testing::submit;
+using testing::temp_dir;
+
+// The value of one series in a text exposition (labels in sorted order, as
+// prometheus-cpp writes them), or nullopt when the scrape has no such line.
+std::optional<double> sample(const std::string& scrape, const std::string& series) {
+  std::istringstream in(scrape);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+class metrics_test : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+  void TearDown() override {
+    engine_.reset();
+    store_.reset();
+  }
+
+  void open(const std::string& db = "db", std::function<void(rocksdb::Options&)> tune = {}) {
+    engine_.reset();
+    store_.reset();
+    store::options o{demo_config().engine.partitions, false, true, false};
+    o.tune = std::move(tune);
+    auto s = store::store::open(dir_.path() / db, o);
+    ASSERT_TRUE(s.ok()) << s.err().message;
+    store_ = std::move(s).value();
+    registry_ = std::make_unique<metrics::registry>();
+    probe_ = std::make_unique<metrics::engine_probe>(
+        registry_->get(), [](const std::string& place) { return demo_config().rules->street_of(place); });
+    store_probe_ = std::make_unique<metrics::store_probe>(*registry_, *store_);
+    engine_ = std::make_unique<runtime::engine>(demo_config().rules, *store_, clock_,
+                                                runtime::engine_options{2, 64, false, probe_.get()});
+    registry_->on_scrape([this] { engine_->report_timer_backlog(); });
+  }
+
+  runtime::outcome run(command c) { return engine_->execute(std::move(c)); }
+  std::string ticket_of(command c) {
+    auto o = run(std::move(c));
+    EXPECT_TRUE(o.ok()) << o.err->message;
+    return o.ticket_id;
+  }
+  double value(const std::string& series) {
+    const auto text = registry_->scrape();
+    auto v = sample(text, series);
+    EXPECT_TRUE(v.has_value()) << series << " is not in the scrape:\n" << text;
+    return v.value_or(-1);
+  }
+
+  temp_dir dir_;
+  runtime::simulated_clock clock_{at(2026, 3, 2, 9)};  // Monday 09:00
+  std::unique_ptr<store::store> store_;
+  std::unique_ptr<metrics::registry> registry_;
+  std::unique_ptr<metrics::engine_probe> probe_;
+  std::unique_ptr<metrics::store_probe> store_probe_;
+  std::unique_ptr<runtime::engine> engine_;
+};
+
+// ------------------------------------------------------------------ command latency
+
+TEST_F(metrics_test, every_command_observes_its_latency_under_its_own_name) {
+  const auto id = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  ticket_of(submit("xingyan-jiayuan-b1", "noise", "s-2"));
+  ASSERT_TRUE(run(action(id, accept_cmd{})).ok());
+  EXPECT_FALSE(run(action(id, accept_cmd{})).ok());  // rejected commands wait for their group too
+  EXPECT_EQ(value("doorstep_command_duration_seconds_count{command=\"submit\"}"), 2);
+  EXPECT_EQ(value("doorstep_command_duration_seconds_count{command=\"accept\"}"), 2);
+  EXPECT_EQ(value("doorstep_command_duration_seconds_bucket{command=\"accept\",le=\"+Inf\"}"), 2);
+  EXPECT_FALSE(sample(registry_->scrape(), "doorstep_command_duration_seconds_count{command=\"resolve\"}"));
+}
+
+TEST_F(metrics_test, command_latency_includes_the_wait_in_the_partition_queue) {
+  // The first command's callback holds the partition's strand; the second command,
+  // queued meanwhile on the same partition, waits at least as long as it is held.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> holding;
+  std::promise<void> first_done;
+  engine_->post(submit("runtai-huayuan-b1", "small_ads", "s-1"), [released, &holding, &first_done](runtime::outcome) {
+    holding.set_value();
+    released.wait();
+    first_done.set_value();
+  });
+  holding.get_future().wait();  // the first group is committed; its callback holds the strand
+  std::promise<runtime::outcome> second;
+  engine_->post(submit("runtai-huayuan-b1", "noise", "s-2"), [&second](runtime::outcome o) { second.set_value(o); });
+  const auto held = std::chrono::milliseconds(60);
+  std::this_thread::sleep_for(held);
+  release.set_value();
+  first_done.get_future().wait();
+  ASSERT_TRUE(second.get_future().get().ok());
+  EXPECT_EQ(value("doorstep_command_duration_seconds_count{command=\"submit\"}"), 2);
+  EXPECT_GE(value("doorstep_command_duration_seconds_sum{command=\"submit\"}"),
+            std::chrono::duration<double>(held).count());
+  // a group commit's own duration excludes the wait
+  EXPECT_LT(value("doorstep_group_commit_duration_seconds_sum"), value("doorstep_command_duration_seconds_sum{command=\"submit\"}"));
+}
+
+// ------------------------------------------------------------------ timer backlog
+
+TEST_F(metrics_test, the_timer_backlog_counts_deadlines_due_and_not_fired_until_they_fire) {
+  const auto partitions = demo_config().engine.partitions;
+  ASSERT_NE(runtime::partition_for_community("runtai", partitions), runtime::partition_for_community("xingyan", partitions));
+  const auto a = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  const auto b = run(submit("xingyan-jiayuan-b1", "small_ads", "s-2"));  // another partition
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(value("doorstep_timer_backlog"), 0);
+  EXPECT_EQ(value("doorstep_timer_backlog_age_seconds"), 0);
+
+  // Move the clock past some deadlines without firing them (as a stuck partition would).
+  const auto now = at(2026, 3, 2, 11, 30);
+  clock_.advance_to(now);
+  std::size_t due = 0;
+  instant oldest = now;
+  for (const auto* t : {&a.after, &b.after}) {
+    for (const auto& p : pending_timers(*t)) {
+      if (p.at <= now) {
+        ++due;
+        oldest = std::min(oldest, p.at);
+      }
+    }
+  }
+  ASSERT_GE(due, 4u);  // both accept warnings of both tickets at least
+  EXPECT_EQ(value("doorstep_timer_backlog"), static_cast<double>(due));
+  EXPECT_DOUBLE_EQ(value("doorstep_timer_backlog_age_seconds"), std::chrono::duration<double>(now - oldest).count());
+  EXPECT_EQ(engine_->backlog(1).due, 2u);  // capped per partition: 1 each from two partitions
+
+  // Firing them empties the backlog.
+  EXPECT_EQ(engine_->advance_to(now), due);
+  EXPECT_EQ(value("doorstep_timer_backlog"), 0);
+  EXPECT_EQ(value("doorstep_timer_backlog_age_seconds"), 0);
+}
+
+// ------------------------------------------------------------------ store stalls
+
+TEST_F(metrics_test, rocksdb_write_stalls_are_counted_and_exported_at_scrape_time) {
+  // No compaction and tiny L0 limits: the second table file delays writes, the third
+  // stops them.
+  open("stalls", [](rocksdb::Options& o) {
+    o.compaction_style = rocksdb::kCompactionStyleNone;
+    o.level0_file_num_compaction_trigger = 2;
+    o.level0_slowdown_writes_trigger = 2;
+    o.level0_stop_writes_trigger = 3;
+  });
+  EXPECT_EQ(value("doorstep_store_write_stalls_total{condition=\"delayed\"}"), 0);
+  EXPECT_EQ(value("doorstep_store_write_stalls_total{condition=\"stopped\"}"), 0);
+  EXPECT_EQ(value("doorstep_store_write_stopped"), 0);
+  EXPECT_EQ(value("doorstep_store_delayed_write_rate_bytes_per_second"), 0);
+
+  rocksdb::FlushOptions flush;
+  flush.allow_write_stall = true;
+  const auto flush_one = [&](const std::string& source) {
+    ASSERT_TRUE(run(submit("runtai-huayuan-b1", "noise", source)).ok());
+    ASSERT_TRUE(store_->db()->Flush(flush).ok());
+  };
+  // RocksDB notifies listeners on its own threads, shortly after the flush returns.
+  const auto wait_for = [&](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return done();
+  };
+
+  flush_one("s-1");
+  flush_one("s-2");
+  ASSERT_TRUE(wait_for([&] { return store_->write_stalls().now == store::write_condition::delayed; }));
+  EXPECT_EQ(value("doorstep_store_write_stalls_total{condition=\"delayed\"}"), 1);
+  EXPECT_GT(value("doorstep_store_delayed_write_rate_bytes_per_second"), 0);
+  EXPECT_EQ(value("doorstep_store_write_stopped"), 0);
+  const double delayed_before = value("doorstep_store_write_stall_seconds_total{condition=\"delayed\"}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GE(value("doorstep_store_write_stall_seconds_total{condition=\"delayed\"}"), delayed_before + 0.02);
+
+  flush_one("s-3");
+  ASSERT_TRUE(wait_for([&] { return store_->write_stalls().now == store::write_condition::stopped; }));
+  EXPECT_EQ(value("doorstep_store_write_stalls_total{condition=\"stopped\"}"), 1);
+  EXPECT_EQ(value("doorstep_store_write_stopped"), 1);
+  EXPECT_GT(value("doorstep_store_write_stall_seconds_total{condition=\"delayed\"}"), 0);
+  // (writes would now block: the test ends without another command)
+}
+
+// ------------------------------------------------------------------ three rates per street
+
+TEST_F(metrics_test, the_counts_behind_the_three_rates_carry_the_street_of_the_ticket) {
+  // Yanling street: accepted and contacted in time, resolved, verified, rated 5.
+  const auto good = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  clock_.advance_to(at(2026, 3, 2, 9, 30));
+  ASSERT_TRUE(run(action(good, accept_cmd{})).ok());
+  ASSERT_TRUE(run(action(good, contact_cmd{"已电话联系"})).ok());
+  ASSERT_TRUE(run(action(good, resolve_cmd{"已清理"})).ok());
+  ASSERT_TRUE(run(action(good, verify_cmd{true, "现场核查"}, role::supervisor)).ok());
+  ASSERT_TRUE(run(action(good, rate_cmd{5, ""}, role::operator_)).ok());
+  // Jichuan street: nobody accepts; the accept deadline (11:30) passes.
+  ticket_of(submit("xingyan-jiayuan-b1", "small_ads", "s-2"));
+  engine_->advance_to(at(2026, 3, 2, 11, 30));
+
+  for (const char* clock : {"accept", "contact", "resolve", "verify"}) {
+    EXPECT_EQ(value("doorstep_sla_outcomes_total{clock=\"" + std::string(clock) + "\",outcome=\"met\",street=\"yanling\"}"), 1)
+        << clock;
+  }
+  EXPECT_EQ(value("doorstep_sla_outcomes_total{clock=\"accept\",outcome=\"breached\",street=\"jichuan\"}"), 1);
+  const auto text = registry_->scrape();
+  EXPECT_FALSE(sample(text, "doorstep_sla_outcomes_total{clock=\"accept\",outcome=\"met\",street=\"jichuan\"}"));
+  EXPECT_FALSE(sample(text, "doorstep_sla_outcomes_total{clock=\"accept\",outcome=\"breached\",street=\"yanling\"}"));
+  EXPECT_EQ(value("doorstep_ratings_total{score=\"5\",street=\"yanling\"}"), 1);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"closed\",street=\"yanling\"}"), 1);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"jichuan\"}"), 1);  // escalated to the grid
+  EXPECT_EQ(text.find("runtai"), std::string::npos) << "no label below street level";
+  EXPECT_EQ(text.find("T2026"), std::string::npos) << "no ticket ids";
+}
+
+TEST_F(metrics_test, a_late_step_counts_as_a_breach_once_and_a_breached_clock_is_not_counted_again) {
+  const auto id = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  // Contact due 13:00 (4 working hours with lunch): let its breach fire, then contact.
+  const auto t = store_->load_ticket(id);
+  const auto contact_due = (*t)->clock(clock_kind::contact).due;
+  ASSERT_TRUE(run(action(id, accept_cmd{})).ok());
+  engine_->advance_to(contact_due);
+  ASSERT_TRUE(run(action(id, contact_cmd{"终于联系上"})).ok());
+  EXPECT_EQ(value("doorstep_sla_outcomes_total{clock=\"contact\",outcome=\"breached\",street=\"yanling\"}"), 1);
+  EXPECT_FALSE(sample(registry_->scrape(), "doorstep_sla_outcomes_total{clock=\"contact\",outcome=\"met\",street=\"yanling\"}"));
+  // Resolved after its due instant, before the breach timer ran: a breach all the same.
+  const auto resolve_due = (*store_->load_ticket(id))->clock(clock_kind::resolve).due;
+  clock_.advance_to(resolve_due + std::chrono::minutes(1));
+  ASSERT_TRUE(run(action(id, resolve_cmd{"处理完毕"})).ok());
+  EXPECT_EQ(value("doorstep_sla_outcomes_total{clock=\"resolve\",outcome=\"breached\",street=\"yanling\"}"), 1);
+}
+
+TEST_F(metrics_test, street_gauges_start_from_the_store_and_follow_the_status) {
+  const auto id = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  ticket_of(submit("xingyan-jiayuan-b1", "noise", "s-2"));
+  // A fresh engine and probe over the same store count what is already there.
+  open();
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"yanling\"}"), 1);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"jichuan\"}"), 1);
+  // Returned (退单) to triage: the ticket moves between the status series of its street.
+  ASSERT_TRUE(run(action(id, return_cmd{"不是本楼的问题"})).ok());
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"yanling\"}"), 0);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"received\",street=\"yanling\"}"), 1);
+  EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"jichuan\"}"), 1);
+}
+
+}  // namespace
+}  // namespace doorstep
