@@ -436,12 +436,12 @@ TEST_F(config_loader, rejects_two_departments_on_one_node_for_the_same_category)
 TEST_F(config_loader, rejects_partitions_outside_one_to_256) {
   for (const char* bad : {"0", "257", "-1"}) {
     reset();
-    edit("doorstep.yaml", "partitions: 8 ", std::string("partitions: ") + bad + " ");
+    edit("doorstep.yaml", "  partitions: 8 ", std::string("  partitions: ") + bad + " ");
     expect_load_error("doorstep.yaml", line_of("doorstep.yaml", "partitions:"),
                       {"engine.partitions: must be between 1 and 256"});
   }
   reset();
-  edit("doorstep.yaml", "partitions: 8 ", "partitions: eight ");
+  edit("doorstep.yaml", "  partitions: 8 ", "  partitions: eight ");
   expect_load_error("doorstep.yaml", line_of("doorstep.yaml", "partitions:"),
                     {"engine.partitions: must be an integer"});
 }
@@ -449,7 +449,7 @@ TEST_F(config_loader, rejects_partitions_outside_one_to_256) {
 TEST_F(config_loader, accepts_partitions_at_both_ends_of_the_range) {
   for (const char* good : {"1", "256"}) {
     reset();
-    edit("doorstep.yaml", "partitions: 8 ", std::string("partitions: ") + good + " ");
+    edit("doorstep.yaml", "  partitions: 8 ", std::string("  partitions: ") + good + " ");
     EXPECT_EQ(load().engine.partitions, static_cast<unsigned>(std::stoi(good)));
   }
 }
@@ -526,6 +526,54 @@ TEST_F(config_loader, reports_a_file_name_that_points_nowhere) {
 TEST_F(config_loader, reports_a_missing_entry_file) {
   fs::remove(file("doorstep.yaml"));
   EXPECT_EQ(load_error(), file("doorstep.yaml").string() + ": cannot open file");
+}
+
+}  // namespace
+}  // namespace doorstep::config
+
+// --- kafka section -------------------------------------------------------------------
+
+namespace doorstep::config {
+namespace {
+
+TEST_F(config_loader, the_demo_kafka_section_names_four_topics_and_no_cluster) {
+  const auto k = load().kafka;
+  EXPECT_EQ(k.bootstrap, "");
+  EXPECT_EQ(k.appeals_topic, "doorstep.appeals.v1");
+  EXPECT_EQ(k.dlq_topic, "doorstep.dlq.v1");
+  EXPECT_EQ(k.max_message_bytes, 65536u);
+  EXPECT_TRUE(k.properties.empty());
+}
+
+TEST_F(config_loader, kafka_properties_pass_through_with_where_they_were_written) {
+  edit("doorstep.yaml", "properties: {}", "properties: {security.protocol: SASL_SSL, sasl.mechanism: SCRAM-SHA-512}");
+  const auto k = load().kafka;
+  ASSERT_EQ(k.properties.size(), 2u);
+  EXPECT_EQ(k.properties[0].name, "security.protocol");
+  EXPECT_EQ(k.properties[0].value, "SASL_SSL");
+  EXPECT_EQ(k.properties[0].where.rfind(file("doorstep.yaml").string() + ":" +
+                                            std::to_string(line_of("doorstep.yaml", "security.protocol")) + ":",
+                                        0),
+            0u);
+}
+
+TEST_F(config_loader, rejects_bad_kafka_settings_naming_the_field) {
+  struct bad_case {
+    std::string from, to, needle, fragment;
+  };
+  const std::vector<bad_case> cases{
+      {"appeals: doorstep.appeals.v1", "appeals: 投诉主题", "appeals:", "kafka.topics.appeals: a Kafka topic name"},
+      {"dlq: doorstep.dlq.v1", "dlq: doorstep.appeals.v1", "appeals: doorstep.appeals.v1", "kafka.topics: the four topics must be different"},
+      {"topic_partitions: 8", "topic_partitions: 0", "topic_partitions:", "kafka.topic_partitions: must be between"},
+      {"max_message_bytes: 65536", "max_message_bytes: 10", "max_message_bytes:", "kafka.max_message_bytes"},
+      {"group_id: doorstep", "group_id: doorstep\n  grup_id: typo", "grup_id", "grup_id"},
+      {"properties: {}", "properties: {sasl.jaas: [a, b]}", "properties:", "must be a scalar"},
+  };
+  for (const auto& c : cases) {
+    reset();
+    edit("doorstep.yaml", c.from, c.to);
+    expect_load_error("doorstep.yaml", line_of("doorstep.yaml", c.needle), {c.fragment});
+  }
 }
 
 }  // namespace
