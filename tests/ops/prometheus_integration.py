@@ -296,7 +296,7 @@ def main() -> int:
     # -- the engine
     eng = start([binary, "--config", config, "serve", "--listen", "127.0.0.1:0",
                  "--data", os.path.join(workdir, "data"), "--clock", "simulated",
-                 "--clock-start", CLOCK_START, "--demo-tokens"], "doorstep")
+                 "--clock-start", CLOCK_START, "--demo-tokens", "--kafka", "embedded"], "doorstep")
 
     def engine_port():
         with open(os.path.join(workdir, "doorstep.out")) as f:
@@ -424,6 +424,30 @@ def main() -> int:
     got = wait_for("the recorded rates", rates)
     for (sel, value), (_, _, want) in zip(got.items(), expected):
         log(f"recorded {sel} = {value:g} (expected {want:g})")
+
+    # -- the Kafka edge (embedded dev broker): one appeal that works, one that cannot
+    with open(os.path.join(workdir, "doorstep.out")) as f:
+        m = re.search(r"doorstep: kafka \(embedded dev broker\) (\S+):", f.read())
+    if not m:
+        fail("the engine did not report its embedded Kafka bootstrap")
+    bootstrap = m.group(1)
+    kcat = shutil.which("kcat") or "/usr/bin/kcat"
+    lines = ("runtai\t" + json.dumps({"source_id": "prom-it-kafka-1", "category": "street_light",
+                                      "description": "小区路灯不亮", "location": {"jurisdiction_id": "runtai-huayuan-b1"}},
+                                     ensure_ascii=False) + "\n" + "runtai\t不是JSON\n")
+    r = subprocess.run([kcat, "-b", bootstrap, "-P", "-t", "doorstep.appeals.v1", "-K", "\t"], input=lines.encode(),
+                       capture_output=True, timeout=30)
+    if r.returncode != 0:
+        fail(f"kcat could not produce: {r.stderr.decode()}")
+
+    def kafka_counted():
+        _, t = http("GET", f"{engine.base}/metrics")
+        applied = re.search(r'doorstep_kafka_messages_consumed_total\{[^}]*outcome="applied"[^}]*\} 1', t)
+        dead = re.search(r'doorstep_kafka_dlq_messages_total\{[^}]*code="invalid_json"[^}]*\} 1', t)
+        published = re.search(r'doorstep_kafka_messages_published_total\{stream="dead_letters"\} 1', t)
+        return bool(applied and dead and published), "consumed/dead-lettered/published counters"
+    wait_for("the Kafka counters", kafka_counted, 60)
+    log("kafka: one appeal applied, one message dead-lettered and published")
 
     # -- the real scrape against the catalogue (after the scenario: every family has samples)
     code, text = http("GET", f"{engine.base}/metrics")
