@@ -200,6 +200,12 @@ void handler::handle(const request& req, std::function<void(response)> done) {
 void handler::route(call& c) {
   const auto method = c.req.method();
   const auto& p = c.path;
+  if (p == "/readyz") {
+    std::optional<std::string> why;
+    if (!engine_.healthy()) why = "a partition is fenced after a failed store commit; restart the engine";
+    if (!why && opts_.not_ready) why = opts_.not_ready();
+    if (why) return c.reply_problem(make_problem(503, "not_ready", *why));
+  }
   if (p == "/healthz" || p == "/readyz") {
     c.reply_json(http::status::ok, boost::json::object{{"status", "ok"}});
     return;

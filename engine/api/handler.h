@@ -65,6 +65,9 @@ struct handler_options {
   // Online backups (POST /api/v1/admin/backup) go under this directory; empty: off.
   // Requests cannot choose another place.
   std::filesystem::path backup_dir;
+  // Extra readiness condition (e.g. the Kafka consumer): returns why the process is not
+  // ready, or nullopt. /readyz also checks that no engine partition is fenced.
+  std::function<std::optional<std::string>()> not_ready;
 };
 
 class handler {

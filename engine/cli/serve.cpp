@@ -158,7 +158,11 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
   api::handler h(
       eng, *clk,
       api::handler_options{tokens_file(data_dir), std::filesystem::path(DOORSTEP_SOURCE_SCHEMAS) / "openapi.json",
-                           opts.rate, 2 * opts.rate, &registry, &http_probe, backup_dir});
+                           opts.rate, 2 * opts.rate, &registry, &http_probe, backup_dir,
+                           [e = edge.get()]() -> std::optional<std::string> {
+                             if (e && !e->healthy()) return "the Kafka consumer stopped after a failed commit; restart";
+                             return std::nullopt;
+                           }});
   net::io_context ioc;
   std::unique_ptr<api::server> srv;
   try {
