@@ -20,16 +20,19 @@ consumer::consumer(runtime::engine& eng, const config::kafka_settings& k, std::s
 
 consumer::~consumer() { stop(); }
 
+result<conf> consumer::configuration(const config::kafka_settings& k, const std::string& bootstrap) {
+  return make_conf(bootstrap,
+                   {{"group.id", k.group_id},
+                    {"client.id", k.client_id},
+                    {"enable.auto.commit", "false"},
+                    {"enable.auto.offset.store", "false"},
+                    {"auto.offset.reset", "earliest"},
+                    {"log_level", "3"}},
+                   k.properties, {"group.id", "enable.auto.commit", "enable.auto.offset.store", "bootstrap.servers"});
+}
+
 status_result consumer::start() {
-  auto c = make_conf(bootstrap_,
-                     {{"group.id", settings_.group_id},
-                      {"client.id", settings_.client_id},
-                      {"enable.auto.commit", "false"},
-                      {"enable.auto.offset.store", "false"},
-                      {"auto.offset.reset", "earliest"},
-                      {"log_level", "3"}},
-                     settings_.properties,
-                     {"group.id", "enable.auto.commit", "enable.auto.offset.store", "bootstrap.servers"});
+  auto c = configuration(settings_, bootstrap_);
   if (!c) return c.err();
   rd_kafka_conf_set_rebalance_cb(c->get(), &consumer::rebalance_callback);
   rd_kafka_conf_set_opaque(c->get(), this);

@@ -29,6 +29,9 @@ class consumer {
   consumer(const consumer&) = delete;
   consumer& operator=(const consumer&) = delete;
 
+  // The client configuration the consumer uses. Errors: kafka_config.
+  static result<conf> configuration(const config::kafka_settings& k, const std::string& bootstrap);
+
   // Joins the group and starts the polling thread. Errors: kafka_config, kafka_client.
   [[nodiscard]] status_result start();
   // Stops reading, waits for messages in the engine to commit, records positions and

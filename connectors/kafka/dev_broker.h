@@ -24,6 +24,8 @@ class dev_broker {
 
   // "127.0.0.1:port,..." for bootstrap.servers.
   const std::string& bootstrap() const { return bootstrap_; }
+  // The mock cluster, for fault injection in tests (rd_kafka_mock_push_request_errors).
+  rd_kafka_mock_cluster_t* cluster() const { return cluster_; }
 
  private:
   dev_broker(handle rk, rd_kafka_mock_cluster_t* cluster);

@@ -2,6 +2,15 @@
 
 namespace doorstep::kafka {
 
+status_result edge::check(const config::kafka_settings& k, const std::string& where) {
+  if (where != "embedded" && (where.empty() || where.find(':') == std::string::npos)) {
+    return make_error("kafka_config", "--kafka must be none, embedded or host:port[,host:port...], not '" + where + "'");
+  }
+  if (auto c = consumer::configuration(k, where == "embedded" ? "127.0.0.1:9" : where); !c) return c.err();
+  if (auto c = relay::configuration(k, where == "embedded" ? "127.0.0.1:9" : where); !c) return c.err();
+  return ok_v;
+}
+
 result<std::unique_ptr<edge>> edge::open(store::store& s, const config::kafka_settings& k, const std::string& where,
                                          prometheus::Registry* registry) {
   std::unique_ptr<edge> e(new edge());

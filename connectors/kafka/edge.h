@@ -25,6 +25,10 @@ class edge {
  public:
   // `where` is "embedded" (an in-process dev broker) or a bootstrap list
   // "host:port,...". Errors: kafka_config, kafka_client, kafka_broker.
+  // Checks `where` and every configured property without connecting or touching any
+  // state, so bad settings are refused before the store is opened. Errors: kafka_config.
+  static status_result check(const config::kafka_settings& k, const std::string& where);
+
   static result<std::unique_ptr<edge>> open(store::store& s, const config::kafka_settings& k, const std::string& where,
                                             prometheus::Registry* registry);
   ~edge();

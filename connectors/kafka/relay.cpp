@@ -37,16 +37,20 @@ status_result relay::start() {
   return ok_v;
 }
 
+result<conf> relay::configuration(const config::kafka_settings& k, const std::string& bootstrap) {
+  return make_conf(bootstrap,
+                   {{"client.id", k.client_id + "-relay"},
+                    {"enable.idempotence", "true"},
+                    {"acks", "all"},
+                    {"linger.ms", "5"},
+                    {"compression.type", "lz4"},
+                    {"message.timeout.ms", "30000"},
+                    {"log_level", "3"}},
+                   k.properties, {"enable.idempotence", "acks", "bootstrap.servers"});
+}
+
 result<handle> relay::make_producer() {
-  auto c = make_conf(bootstrap_,
-                     {{"client.id", settings_.client_id + "-relay"},
-                      {"enable.idempotence", "true"},
-                      {"acks", "all"},
-                      {"linger.ms", "5"},
-                      {"compression.type", "lz4"},
-                      {"message.timeout.ms", "30000"},
-                      {"log_level", "3"}},
-                     settings_.properties, {"enable.idempotence", "acks", "bootstrap.servers"});
+  auto c = configuration(settings_, bootstrap_);
   if (!c) return c.err();
   rd_kafka_conf_set_dr_msg_cb(c->get(), &relay::delivery_callback);
   rd_kafka_conf_set_opaque(c->get(), this);

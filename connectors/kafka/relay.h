@@ -28,6 +28,9 @@ class relay {
   relay(const relay&) = delete;
   relay& operator=(const relay&) = delete;
 
+  // The producer configuration the relay uses (before its callbacks). Errors: kafka_config.
+  static result<conf> configuration(const config::kafka_settings& k, const std::string& bootstrap);
+
   // Creates the producer and starts the thread. Errors: kafka_config, kafka_client.
   [[nodiscard]] status_result start();
   // Thread-safe, cheap: partition `p` committed something (the engine's on_commit).

@@ -119,6 +119,13 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
     }
     backup_dir = *checked;
   }
+  const std::string kafka_where = !opts.kafka.empty() ? opts.kafka : !cfg.kafka.bootstrap.empty() ? cfg.kafka.bootstrap : "none";
+  if (kafka_where != "none") {
+    if (auto ok = kafka::edge::check(cfg.kafka, kafka_where); !ok) {  // before anything is opened or created
+      err << "serve: kafka: " << ok.err().message << "\n";
+      return 2;
+    }
+  }
   auto st = store::store::open(data_dir / "store",
                                store::options{cfg.engine.partitions, cfg.engine.dur == config::durability::sync, true, false});
   if (!st) {
@@ -132,7 +139,6 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
                                      [rules = cfg.rules](const std::string& place) { return rules->street_of(place); });
   metrics::http_probe http_probe(registry.get());
   metrics::store_probe store_probe(registry, **st);
-  const std::string kafka_where = !opts.kafka.empty() ? opts.kafka : !cfg.kafka.bootstrap.empty() ? cfg.kafka.bootstrap : "none";
   std::unique_ptr<kafka::edge> edge;
   if (kafka_where != "none") {
     auto e = kafka::edge::open(**st, cfg.kafka, kafka_where, &registry.get());

@@ -433,5 +433,51 @@ TEST_F(kafka_e2e, sigkill_while_appeals_stream_in_loses_nothing_and_applies_noth
   EXPECT_EQ(dead.size(), bad);
 }
 
+// Bad Kafka settings stop `serve` at once with a specific message and exit code 2.
+TEST(kafka_cli, bad_kafka_settings_are_refused_at_start_naming_what_is_wrong) {
+  temp_dir dir;
+  auto run = [&](const fs::path& config, const std::string& where) {
+    const auto log = dir.path() / "serve.err";
+    child_process p({DOORSTEP_BINARY, "--config", config.string(), "serve", "--listen", "127.0.0.1:0", "--data",
+                     (dir.path() / "data").string(), "--kafka", where},
+                    log.string());
+    const int code = p.wait();
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    return std::make_pair(code, text.str());
+  };
+  const auto demo = kConfigDir / "doorstep.yaml";
+  auto [code, err] = run(demo, "nonsense");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--kafka must be none, embedded or host:port"), std::string::npos) << err;
+
+  auto with_properties = [&](const std::string& props) {
+    const auto cfg = fast_rejoin_config(dir);
+    std::ifstream in(cfg);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto yaml = text.str();
+    const std::string from = "properties: {session.timeout.ms: 6000, heartbeat.interval.ms: 500}";
+    yaml.replace(yaml.find(from), from.size(), "properties: " + props);
+    std::ofstream(cfg) << yaml;
+    return cfg;
+  };
+  fs::remove_all(dir.path() / "config");
+  auto cfg = with_properties("{no.such.property: 1}");
+  std::tie(code, err) = run(cfg, "embedded");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find(cfg.string() + ":"), std::string::npos) << err;
+  EXPECT_NE(err.find("kafka.properties.no.such.property"), std::string::npos) << err;
+  EXPECT_NE(err.find("No such configuration property"), std::string::npos) << err;
+
+  fs::remove_all(dir.path() / "config");
+  cfg = with_properties("{enable.idempotence: false}");
+  std::tie(code, err) = run(cfg, "embedded");
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("kafka.properties.enable.idempotence: is set by Doorstep itself"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(dir.path() / "data")) << "bad settings are refused before anything is created";
+}
+
 }  // namespace
 }  // namespace doorstep
