@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine (root) if needed, builds Doorstep (release) and runs
-# its main job on the embedded defaults: the demo config, no Kafka, RocksDB under data/.
+# its main job on the embedded defaults: the demo config, an in-process Kafka dev broker
+# (its bootstrap address is printed: kcat can feed appeals and watch ticket events),
+# RocksDB under data/.
 #
 #   ops/run.sh             serve the HTTP API on 127.0.0.1:8080 with local demo tokens
 #   ops/run.sh simulate    run the shipped sample (3,000 appeals around Spring Festival
@@ -12,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 bash ops/setup.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target doorstep
+cmake --build --preset release --target doorstep doorstep-devbroker
 
 doorstep=build/release/engine/doorstep
 mode=${1:-serve}
@@ -20,7 +22,9 @@ mode=${1:-serve}
 
 case "$mode" in
   serve)
-    exec "$doorstep" --config config/doorstep.yaml serve --listen 127.0.0.1:8080 --data data/doorstep --backup-dir data/doorstep/backups --demo-tokens "$@"
+    kafka=(--kafka embedded)  # unless the caller chose (--kafka none, or a cluster)
+    for a in "$@"; do [[ $a == --kafka* ]] && kafka=(); done
+    exec "$doorstep" --config config/doorstep.yaml serve --listen 127.0.0.1:8080 --data data/doorstep --backup-dir data/doorstep/backups --demo-tokens "${kafka[@]}" "$@"
     ;;
   simulate)
     sample=build/release/appeals-2026-spring.jsonl
