@@ -74,6 +74,9 @@ std::optional<error> decode_command(const raw_message& m, const json::object& o,
     if (!it->value().is_string() || !is_valid_utf8(it->value().as_string())) {
       return make_error("schema_violation", "actor_id must be a string", "actor_id");
     }
+    if (it->value().as_string().size() > 200) {
+      return make_error("schema_violation", "actor_id is longer than 200 bytes", "actor_id");
+    }
     actor_id = std::string(it->value().as_string());
   }
   if (auto it = o.find("expected_version"); it != o.end() && !it->value().is_null()) {

@@ -13,6 +13,7 @@ namespace {
 using events = std::vector<event>;
 
 constexpr std::size_t kMaxTextBytes = 4000;
+constexpr std::size_t kMaxSourceIdBytes = 400;  // schemas/v1: appeal source_id maxLength
 
 error illegal(const ticket& t, std::string_view what) {
   return make_error("illegal_transition", std::string(what) + " is not allowed while the ticket is " +
@@ -109,6 +110,9 @@ class decider {
     if (auto e = check_text(a.address, "location.address", false)) return e;
     if (auto e = check_text(a.resident.name, "resident.name", false)) return e;
     if (auto e = check_text(a.resident.phone, "resident.phone", false)) return e;
+    if (a.source_id.size() > kMaxSourceIdBytes) {
+      return make_error("invalid_field", "source_id is longer than 400 bytes", "source_id");
+    }
     if (t_.exists()) return join(a);
     if (c_.ticket_id.empty()) return missing("ticket_id");
     auto community = p_.community_of(a.jurisdiction_id);

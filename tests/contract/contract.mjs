@@ -5,8 +5,10 @@
 //
 // Env: DOORSTEP_BINARY (the doorstep binary: its `generate` output is checked against the
 // simulate-line schema), DOORSTEP_CONFIG (its config), DOORSTEP_BACKUP_DIR (the server's
-// --backup-dir). The server must run with --clock simulated --clock-start
-// 2026-03-02T09:00:00+08:00 --demo-tokens --backup-dir $DOORSTEP_BACKUP_DIR on an empty store.
+// --backup-dir), DOORSTEP_KAFKA (the server's "doorstep: kafka (embedded dev broker) ..."
+// line; kafka.mjs). The server must run with --clock simulated --clock-start
+// 2026-03-02T09:00:00+08:00 --demo-tokens --backup-dir $DOORSTEP_BACKUP_DIR --kafka embedded
+// on an empty store.
 //
 // Every check prints "ok - ..." or "not ok - ..."; the last line is "N passed, M failed".
 import { execFileSync } from "node:child_process";
@@ -15,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { kafkaContract, kafkaFromServerLine } from "./kafka.mjs";
 import { request } from "./lib/http.mjs";
 import { embeddedComponents, loadV1, newAjv, openapiPath, sourceDir, v1Validators, ID_BASE } from "./lib/schemas.mjs";
 import { parseXml, xmlRecords } from "./lib/xml.mjs";
@@ -339,7 +342,7 @@ await check("openapi.json: every /api/v1 operation documents 400, 401, 405 and 4
   }
 });
 
-await check("every schemas/v1 body is used by an operation (except simulate-line and common)", () => {
+await check("every schemas/v1 body is used by an operation (except simulate-line, common and kafka-*)", () => {
   const refs = new Set();
   const walk = (v) => {
     if (Array.isArray(v)) return v.forEach(walk);
@@ -353,7 +356,8 @@ await check("every schemas/v1 body is used by an operation (except simulate-line
   walk(openapi.paths);
   walk(openapi.components.responses);
   walk(openapi.components.parameters);
-  const unused = v1Files.map((s) => s.name).filter((n) => !refs.has(n) && !["SimulateLine", "Common", "Event"].includes(n));
+  // Kafka* describe Kafka messages (kafka.mjs checks them), not HTTP bodies.
+  const unused = v1Files.map((s) => s.name).filter((n) => !refs.has(n) && !["SimulateLine", "Common", "Event"].includes(n) && !n.startsWith("Kafka"));
   eq(unused, [], "schemas no operation refers to");
 });
 
@@ -885,12 +889,13 @@ await check("bad requests: malformed JSON, invalid UTF-8 and a non-object body a
   await expectProblem("POST", "/api/v1/appeals", 422, "invalid_field", { token: OP, body: "[1,2,3]" });
 });
 
-await check("bad requests: wrong types, missing fields, unknown enum values name the field (422)", async () => {
+await check("bad requests: wrong types, missing fields, unknown enum values, a source_id over 400 bytes name the field (422)", async () => {
   await expectProblem("POST", "/api/v1/appeals", 422, "invalid_field", { token: OP, body: { ...appeal(), category: 5 }, field: "category" });
   await expectProblem("POST", "/api/v1/appeals", 422, "missing_field", { token: OP, body: { ...appeal(), description: undefined }, field: "description" });
   await expectProblem("POST", "/api/v1/appeals", 422, "invalid_field", { token: OP, body: { ...appeal(), channel: "fax" }, field: "channel" });
   await expectProblem("POST", "/api/v1/appeals", 422, "invalid_field", { token: OP, body: { ...appeal(), location: "润泰花园" }, field: "location" });
   await expectProblem("POST", "/api/v1/appeals", 422, "invalid_field", { token: OP, body: { ...appeal(), resident: { name: "王秀英", phone: 13812345678 } }, field: "resident.phone" });
+  await expectProblem("POST", "/api/v1/appeals", 422, "invalid_field", { token: OP, body: { ...appeal(), source_id: "s".repeat(401) }, field: "source_id" });
 });
 
 await check("bad requests: unknown category and unknown place are 422", async () => {
@@ -1025,6 +1030,18 @@ await check("every problem code with a 4xx status in problem.schema.json that th
   const expected = ["invalid_json", "bad_request", "unauthorized", "forbidden", "not_found", "method_not_allowed", "illegal_transition", "return_limit", "top_of_ladder", "feedback_window_closed", "not_verified", "idempotency_conflict", "stale_version", "payload_too_large", "unsupported_media_type", "missing_field", "invalid_field", "unknown_category", "unknown_jurisdiction", "unknown_unit", "too_many_requests"];
   eq(expected.filter((c) => !seenProblemCodes.has(c)), [], "problem codes never produced");
 });
+
+// ============================================================================ kafka
+
+const kafka = kafkaFromServerLine(process.env.DOORSTEP_KAFKA);
+console.log(`# kafka: the embedded dev broker at ${kafka?.bootstrap ?? "?"}`);
+if (!kafka) {
+  await check("DOORSTEP_KAFKA is the server's 'doorstep: kafka (embedded dev broker) ...' line", () => {
+    throw new Error(`DOORSTEP_KAFKA: ${JSON.stringify(process.env.DOORSTEP_KAFKA ?? null)}`);
+  });
+} else {
+  await kafkaContract(kafka, { check, assert, eq, validate, mustReject, v1, expectOk, ADM, SUP, ID_BASE });
+}
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Contract test: starts `doorstep serve` on a free port with an empty store and the
-# simulated clock, then checks every answer against schemas/ (node contract.mjs).
+# Contract test: starts `doorstep serve` on a free port with an empty store, the
+# simulated clock and an embedded Kafka dev broker (--kafka embedded), then checks every
+# answer and every Kafka message against schemas/ (node contract.mjs, kcat for Kafka).
 #
 #   tests/contract/run.sh BINARY CONFIG
 #
-# Needs node (>= 18) and npm. node_modules is installed from package-lock.json on first
-# use (`npm ci`); later runs work offline.
+# Needs node (>= 18), npm and kcat. node_modules is installed from package-lock.json on
+# first use (`npm ci`); later runs work offline.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -16,9 +17,9 @@ binary=$(realpath "$1")
 config=$(realpath "$2")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-for tool in node npm; do
+for tool in node npm kcat; do
   if ! command -v "$tool" >/dev/null; then
-    echo "contract: $tool is not installed (Debian: apt-get install nodejs npm)" >&2
+    echo "contract: $tool is not installed (Debian: apt-get install nodejs npm kcat)" >&2
     exit 1
   fi
 done
@@ -64,7 +65,7 @@ trap 'exit 143' TERM
 
 cd "$work"
 "$binary" --config "$config" serve --listen 127.0.0.1:0 --data "$work/data" \
-  --clock simulated --clock-start 2026-03-02T09:00:00+08:00 --demo-tokens --backup-dir "$work/backups" \
+  --clock simulated --clock-start 2026-03-02T09:00:00+08:00 --demo-tokens --backup-dir "$work/backups" --kafka embedded \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 
@@ -84,8 +85,16 @@ if [[ -z "$port" ]]; then
   exit 1
 fi
 
+# The embedded broker's line comes before the serving line.
+kafka=$(grep -m 1 '^doorstep: kafka (embedded dev broker) ' "$work/server.out" || true)
+if [[ -z "$kafka" ]]; then
+  echo "contract: no 'doorstep: kafka (embedded dev broker) ...' line before the serving line" >&2
+  exit 1
+fi
+
 # In the background so that a signal (ctest's timeout, ^C) runs the trap at once.
-DOORSTEP_BINARY="$binary" DOORSTEP_CONFIG="$config" DOORSTEP_BACKUP_DIR="$work/backups" node "$here/contract.mjs" "$port" &
+DOORSTEP_BINARY="$binary" DOORSTEP_CONFIG="$config" DOORSTEP_BACKUP_DIR="$work/backups" DOORSTEP_KAFKA="$kafka" \
+  node "$here/contract.mjs" "$port" &
 node_pid=$!
 set +e
 wait "$node_pid"

@@ -147,6 +147,16 @@ TEST(decide_validation, text_over_4000_bytes_is_invalid) {
   EXPECT_TRUE(decide(t, testing::action("T-v", note_cmd{fits}), wednesday(), rules()).ok());
 }
 
+TEST(decide_validation, source_id_over_400_bytes_is_invalid) {
+  appeal a = good_appeal();
+  a.source_id = std::string(401, 's');
+  const auto err = rejection(ticket{}, submit_for(a));
+  EXPECT_EQ(err.code, "invalid_field");
+  EXPECT_EQ(err.field, "source_id");
+  a.source_id = std::string(400, 's');
+  EXPECT_TRUE(decide(ticket{}, submit_for(a), wednesday(), rules()).ok());
+}
+
 TEST(decide_validation, unknown_category_and_place_are_rejected_with_their_codes) {
   appeal a = good_appeal();
   a.category = "ufo_sighting";
