@@ -71,8 +71,8 @@ std::optional<error> decode_command(const raw_message& m, const json::object& o,
   }
   std::string actor_id = "kafka:" + m.topic;
   if (auto it = o.find("actor_id"); it != o.end()) {
-    if (!it->value().is_string() || !is_valid_utf8(it->value().as_string())) {
-      return make_error("schema_violation", "actor_id must be a string", "actor_id");
+    if (!it->value().is_string() || it->value().as_string().empty() || !is_valid_utf8(it->value().as_string())) {
+      return make_error("schema_violation", "actor_id must be a non-empty string", "actor_id");
     }
     if (it->value().as_string().size() > 200) {
       return make_error("schema_violation", "actor_id is longer than 200 bytes", "actor_id");

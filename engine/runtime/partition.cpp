@@ -36,6 +36,16 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   store::batch b(store_, index_);
   for (const auto& j : jobs) {
     out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
+    if (j.in && out.back().err && out.back().err->code == "storage") {
+      // The store could not be read while deciding a consumed message. Committing the
+      // group would record later offsets past it, so nothing of it is committed and the
+      // partition is fenced: after a restart the message is read again.
+      failure_ = make_error("storage", "partition " + std::to_string(index_) + " is fenced after a failed read (" +
+                                           out.back().err->message + "); restart the engine");
+      out.resize(jobs.size());
+      for (auto& o : out) o = rejected(*failure_);
+      return out;
+    }
   }
   if (b.commands() == 0) return out;
   if (auto s = store_.commit(b); !s) {
@@ -67,6 +77,7 @@ outcome partition::run_inbound(store::batch& b, const job& j, instant now) {
   } else {
     o = run_one(b, j.cmd, now);
   }
+  if (!o.ok() && o.err->code == "storage") return o;  // not the message's fault: see execute()
   if (!o.ok()) {
     b.stage_dead_letter(store::encode(store::dead_letter{in.topic, in.partition, in.offset, in.timestamp_ms, in.key,
                                                          in.payload, o.err->code, o.err->message}));

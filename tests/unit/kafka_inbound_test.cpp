@@ -93,6 +93,8 @@ TEST(kafka_messages, every_unusable_message_is_refused_with_a_specific_code) {
        R"({"command_id":"c1","ticket_id":"T20260302-006-000001","action":"accept","actor_id":")" +
            std::string(201, 'a') + R"("})",
        "schema_violation"},
+      {"empty actor_id", k::command, "runtai",
+       R"({"command_id":"c1","ticket_id":"T20260302-006-000001","action":"accept","actor_id":""})", "schema_violation"},
       {"action an integration may not take", k::command, "runtai",
        R"({"command_id":"c1","ticket_id":"T20260302-006-000001","action":"merge","into":"T20260302-006-000002"})",
        "forbidden"},
