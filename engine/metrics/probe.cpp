@@ -35,6 +35,8 @@ engine_probe::engine_probe(prometheus::Registry& r, street_resolver street_of)
           {}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512})),
       commit_seconds_(BuildHistogram().Name("doorstep_group_commit_duration_seconds").Help("Time to decide and commit one group").Register(r).Add(
           {}, latency_buckets())),
+      commit_bytes_(BuildHistogram().Name("doorstep_store_write_bytes").Help("Bytes of each group commit's RocksDB write batch").Register(r).Add(
+          {}, prometheus::Histogram::BucketBoundaries{1024, 4096, 16384, 65536, 262144, 1048576, 4194304})),
       timer_lag_(BuildHistogram().Name("doorstep_timer_firing_lag_seconds").Help("How late deadlines fire after they are due").Register(r).Add(
           {}, latency_buckets())),
       timer_backlog_(BuildGauge().Name("doorstep_timer_backlog").Help("Deadline timers due and not fired yet").Register(r).Add({})),
@@ -151,9 +153,10 @@ void engine_probe::count_outcomes(const ticket& before, const std::vector<doorst
   }
 }
 
-void engine_probe::group_commit(std::size_t commands, double seconds) {
+void engine_probe::group_commit(std::size_t commands, double seconds, std::size_t bytes) {
   commit_size_.Observe(static_cast<double>(commands));
   commit_seconds_.Observe(seconds);
+  if (bytes > 0) commit_bytes_.Observe(static_cast<double>(bytes));
 }
 
 void engine_probe::timer_fired(double lag_seconds) { timer_lag_.Observe(lag_seconds); }

@@ -38,7 +38,8 @@ class engine_probe {
   void command(std::string_view name, std::string_view outcome, double seconds);
   // One committed event; `at` is the ticket's level when it happened.
   void committed(const doorstep::event& e, std::optional<level> at);
-  void group_commit(std::size_t commands, double seconds);
+  // One group commit: its commands, decide + write time, and bytes written (0: nothing).
+  void group_commit(std::size_t commands, double seconds, std::size_t bytes = 0);
   // A ticket that exists at startup (gauges start from the store's contents).
   void loaded(const ticket& t);
   // One command changed `before` into `after` through `events`: gauges and timings.
@@ -61,6 +62,7 @@ class engine_probe {
   prometheus::Family<prometheus::Counter>& transitions_;
   prometheus::Histogram& commit_size_;
   prometheus::Histogram& commit_seconds_;
+  prometheus::Histogram& commit_bytes_;
   prometheus::Histogram& timer_lag_;
   prometheus::Gauge& timer_backlog_;
   prometheus::Gauge& timer_backlog_age_;

@@ -125,7 +125,7 @@ void engine::drain(slot& s) {
     std::vector<double> latencies;  // each command: queue wait + decide + commit
     latencies.reserve(work.size());
     for (const auto& w : work) latencies.push_back(std::chrono::duration<double>(committed - w.enqueued).count());
-    record(jobs, results, now, committed - started, latencies);
+    record(jobs, results, now, committed - started, latencies, s.core.last_commit_bytes());
   }
   if (opts_.on_commit && !s.core.failure()) opts_.on_commit(s.core.index());
   for (std::size_t i = 0; i < work.size(); ++i) {
@@ -152,9 +152,10 @@ std::optional<store::timer_entry> engine::first_timer(slot& s) {
 }
 
 void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
-                    std::chrono::steady_clock::duration took, const std::vector<double>& latencies) {
+                    std::chrono::steady_clock::duration took, const std::vector<double>& latencies,
+                    std::size_t bytes) {
   auto& probe = *opts_.probe;
-  probe.group_commit(jobs.size(), std::chrono::duration<double>(took).count());
+  probe.group_commit(jobs.size(), std::chrono::duration<double>(took).count(), bytes);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const auto& o = results[i];
     probe.command(command_name(jobs[i].cmd.body), o.replayed ? "replayed" : o.ok() ? "ok" : "rejected", latencies[i]);

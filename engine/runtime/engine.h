@@ -119,7 +119,7 @@ class engine {
 
   void enqueue(unsigned p, queued q);
   void record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
-              std::chrono::steady_clock::duration took, const std::vector<double>& latencies);
+              std::chrono::steady_clock::duration took, const std::vector<double>& latencies, std::size_t bytes);
   void drain(slot& s);
   void arm(slot& s);
 

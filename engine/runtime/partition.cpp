@@ -29,6 +29,7 @@ std::string partition::dup_scope(const ticket& t) const {
 std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant clock_now) {
   std::vector<outcome> out;
   out.reserve(jobs.size());
+  last_commit_bytes_ = 0;
   if (failure_) {
     for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
     return out;
@@ -48,7 +49,9 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     }
   }
   if (b.commands() == 0) return out;
+  last_commit_bytes_ = b.bytes();
   if (auto s = store_.commit(b); !s) {
+    last_commit_bytes_ = 0;
     // Nothing of the group is stored: every outcome reports the failure, including
     // rejections and dead letters, so no caller treats its input as handled.
     failure_ = make_error("storage", "partition " + std::to_string(index_) + " is fenced after a failed commit (" +

@@ -68,6 +68,8 @@ class partition {
   // monotonic). A restart clears the fence.
   std::vector<outcome> execute(const std::vector<job>& jobs, instant clock_now);
   const std::optional<error>& failure() const { return failure_; }
+  // Bytes the last execute() wrote to the store (0 when it wrote nothing).
+  std::size_t last_commit_bytes() const { return last_commit_bytes_; }
 
   // Pending timers due at or before `now`, oldest first, at most `limit`.
   std::vector<store::timer_entry> due_timers(instant now, std::size_t limit) const;
@@ -93,6 +95,7 @@ class partition {
 
   unsigned index_;
   std::optional<error> failure_;
+  std::size_t last_commit_bytes_ = 0;
   store::store& store_;
   const routing::rulebook& rules_;
 };

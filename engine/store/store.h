@@ -57,6 +57,8 @@ class batch {
 
   unsigned partition() const { return partition_; }
   std::size_t commands() const { return commands_; }
+  // Bytes of the RocksDB write batch staged so far.
+  std::size_t bytes() { return wb_.GetWriteBatch()->GetDataSize(); }
 
   // Reads see the batch's own writes first.
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id);

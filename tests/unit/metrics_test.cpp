@@ -95,6 +95,18 @@ TEST_F(metrics_test, every_command_observes_its_latency_under_its_own_name) {
   EXPECT_FALSE(sample(registry_->scrape(), "doorstep_command_duration_seconds_count{command=\"resolve\"}"));
 }
 
+TEST_F(metrics_test, store_write_bytes_count_the_groups_that_wrote_and_their_size) {
+  const auto id = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1", "楼道里贴满了小广告，请尽快清理"));
+  EXPECT_EQ(value("doorstep_store_write_bytes_count"), 1);
+  const auto first = value("doorstep_store_write_bytes_sum");
+  EXPECT_GT(first, 1000) << "two events, their outbox copies, a snapshot and index entries";
+  EXPECT_FALSE(run(action(id, resolve_cmd{"好了"})).ok());  // rejected: wrote nothing, not observed
+  EXPECT_EQ(value("doorstep_store_write_bytes_count"), 1);
+  ASSERT_TRUE(run(action(id, accept_cmd{})).ok());
+  EXPECT_EQ(value("doorstep_store_write_bytes_count"), 2);
+  EXPECT_GT(value("doorstep_store_write_bytes_sum"), first);
+}
+
 TEST_F(metrics_test, command_latency_includes_the_wait_in_the_partition_queue) {
   // The first command's callback holds the partition's strand; the second command,
   // queued meanwhile on the same partition, waits at least as long as it is held.
