@@ -146,7 +146,8 @@ bool relay::produce(const store::outbox_entry& e, lane& l, std::size_t index) {
       on_delivery(fake);
       return true;
     }
-    const std::string event_id(entry->event_id), type(entry->type);
+    const std::string& event_id = entry->event_id;
+    const std::string& type = entry->type;
     err = rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(settings_.ticket_events_topic.c_str()),
                             RD_KAFKA_V_KEY(entry->ticket_id.data(), entry->ticket_id.size()),
                             RD_KAFKA_V_VALUE(const_cast<char*>(entry->json.data()), entry->json.size()),

@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "domain/codec.h"
+
 namespace doorstep::store {
 namespace {
 
@@ -110,13 +112,27 @@ std::optional<dead_letter> decode_dead_letter(std::string_view bytes) {
 }
 
 std::optional<event_entry> split_event_entry(std::string_view value) {
+  if (!value.empty() && value.front() == '{') {  // an entry of an older store: the bare JSON
+    auto v = codec::parse(value);
+    if (!v || !v->is_object()) return std::nullopt;
+    const auto& o = v->as_object();
+    auto text = [&](std::string_view k) -> std::optional<std::string> {
+      auto it = o.find(k);
+      if (it == o.end() || !it->value().is_string()) return std::nullopt;
+      return std::string(it->value().as_string());
+    };
+    auto ticket = text("ticket_id"), id = text("event_id"), type = text("type");
+    if (!ticket || !id || !type) return std::nullopt;
+    return event_entry{*ticket, *id, *type, value};
+  }
   const auto nl = value.find('\n');
   if (nl == std::string_view::npos) return std::nullopt;
   const auto head = value.substr(0, nl);
   const auto t1 = head.find('\t');
   const auto t2 = t1 == std::string_view::npos ? t1 : head.find('\t', t1 + 1);
   if (t2 == std::string_view::npos) return std::nullopt;
-  return event_entry{head.substr(0, t1), head.substr(t1 + 1, t2 - t1 - 1), head.substr(t2 + 1), value.substr(nl + 1)};
+  return event_entry{std::string(head.substr(0, t1)), std::string(head.substr(t1 + 1, t2 - t1 - 1)),
+                     std::string(head.substr(t2 + 1)), value.substr(nl + 1)};
 }
 
 std::vector<outbox_entry> read_stream(const store& s, unsigned partition, stream which, std::uint64_t after,

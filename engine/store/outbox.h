@@ -41,9 +41,12 @@ struct outbox_entry {
   std::string value;
 };
 
-// A ticket-event entry's parts: "<ticket>\t<event id>\t<type>\n<event JSON>".
+// A ticket-event entry's parts: "<ticket>\t<event id>\t<type>\n<event JSON>". Stores
+// written before that header existed hold the bare event JSON; those entries are read
+// by parsing it. `json` points into the entry's value.
 struct event_entry {
-  std::string_view ticket_id, event_id, type, json;
+  std::string ticket_id, event_id, type;
+  std::string_view json;
 };
 std::optional<event_entry> split_event_entry(std::string_view value);
 

@@ -284,6 +284,16 @@ TEST_F(kafka_partition_test, the_outbox_streams_in_order_and_delivery_trims_it) 
     EXPECT_EQ(e->type, event_type(created.events[i].body));
   }
   EXPECT_NE(store::split_event_entry(entries.front().value)->json.find("楼道里贴满了小广告"), std::string_view::npos);
+  // Entries of stores written before the header existed: the bare event JSON.
+  const auto bare = std::string(store::split_event_entry(entries.front().value)->json);
+  auto legacy = store::split_event_entry(bare);
+  ASSERT_TRUE(legacy);
+  EXPECT_EQ(legacy->ticket_id, created.ticket_id);
+  EXPECT_EQ(legacy->event_id, created.events.front().id());
+  EXPECT_EQ(legacy->type, "received");
+  EXPECT_EQ(legacy->json, bare);
+  EXPECT_FALSE(store::split_event_entry("{\"ticket_id\":1}"));
+  EXPECT_FALSE(store::split_event_entry("no header"));
   EXPECT_EQ(store::staged(*store_, p, store::stream::ticket_events), entries.size());
   ASSERT_TRUE(store::mark_delivered(*store_, p, store::stream::ticket_events, 1).ok());
   EXPECT_EQ(store::delivered(*store_, p, store::stream::ticket_events), 1u);
