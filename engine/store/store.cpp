@@ -22,11 +22,19 @@ result<ticket> decode_snapshot(std::string_view value) {
 
 std::string encode_text(const codec::json::object& o) { return codec::json::serialize(o); }
 
-// The smallest key greater than every key starting with `prefix`.
+// The smallest key greater than every key starting with `prefix`; empty when there is
+// none (the empty prefix, or one of only 0xFF bytes): then nothing bounds the scan.
 std::string prefix_end(std::string prefix) {
   while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
   if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
   return prefix;
+}
+
+// Read options bounded above by `upper` (the slice must outlive the iterator).
+rocksdb::ReadOptions bounded_by(const rocksdb::Slice& upper) {
+  rocksdb::ReadOptions ro;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper;
+  return ro;
 }
 
 bool has_prefix(std::string_view key, std::string_view prefix) {
@@ -58,8 +66,7 @@ void batch::scan(const std::string& prefix,
                  const std::function<bool(std::string_view key, std::string_view value)>& fn) {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
+  const auto ro = bounded_by(upper_slice);
   std::unique_ptr<rocksdb::Iterator> base(store_.db()->NewIterator(ro));
   std::unique_ptr<rocksdb::Iterator> it(wb_.NewIteratorWithBase(base.release()));
   for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
@@ -170,8 +177,7 @@ void store::scan(const std::string& prefix,
                  const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
+  const auto ro = bounded_by(upper_slice);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
@@ -211,8 +217,7 @@ std::optional<timer_entry> store::first_timer(unsigned partition, instant floor)
   const auto prefix = family_prefix(partition, kTimer);
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
+  const auto ro = bounded_by(upper_slice);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   pending_timer probe;
   probe.at = floor;

@@ -89,6 +89,24 @@ TEST(store, a_committed_batch_is_readable_and_survives_reopening) {
   EXPECT_TRUE(s->first_timer(1).has_value());
 }
 
+TEST(store, scanning_the_empty_prefix_visits_every_key) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  EXPECT_EQ(count_keys(*s), 1u);  // meta|partitions
+  store::batch b(*s, 1);
+  stage_submit(b, store::make_ticket_id(at(2026, 2, 10, 9), 1, 1), "src-1", at(2026, 2, 10, 9));
+  ASSERT_TRUE(s->commit(b).ok());
+  std::vector<std::string> keys;
+  s->scan("", [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  });
+  ASSERT_GT(keys.size(), 10u);  // events, snapshot, indexes, source key, outbox, counters
+  EXPECT_EQ(keys.front(), "meta|partitions");
+  EXPECT_EQ(std::count(keys.begin(), keys.end(), store::snapshot_key(1, "T20260210-001-000001")), 1);
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+}
+
 TEST(store, an_uncommitted_batch_leaves_nothing_behind) {
   temp_dir dir;
   auto s = open_store(dir);
