@@ -162,8 +162,10 @@ store::~store() {
 status_result store::commit(batch& b) {
   rocksdb::WriteOptions wo;
   wo.sync = opts_.sync;
-  auto s = db_->Write(wo, b.wb_.GetWriteBatch());
+  auto* wb = b.wb_.GetWriteBatch();
+  auto s = db_->Write(wo, wb);
   if (!s.ok()) return storage_error(s, "commit failed");
+  if (opts_.commit_tap) opts_.commit_tap(b.partition_, wb->Data());
   return ok_v;
 }
 

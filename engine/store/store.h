@@ -28,6 +28,10 @@ struct options {
   bool sync = true;  // fsync the WAL on every commit (durability: sync)
   bool create_if_missing = true;
   bool read_only = false;
+  // Sees the serialized WriteBatch of every successful commit, on the committing
+  // partition's strand (benchmarks replay these batches against raw RocksDB). Keep it
+  // cheap: it runs inside the commit path.
+  std::function<void(unsigned partition, std::string_view batch)> commit_tap;
 };
 
 class store;
@@ -77,7 +81,7 @@ class store {
   unsigned partitions() const { return opts_.partitions; }
 
   // Writes the batch atomically (one WAL write, synced if options.sync). On error
-  // nothing of the batch is visible.
+  // nothing of the batch is visible. Calls options.commit_tap after a successful write.
   [[nodiscard]] status_result commit(batch& b);
 
   // Point reads and scans of committed state; any thread.

@@ -208,6 +208,23 @@ TEST_F(runtime_test, many_concurrent_commands_commit_in_groups_and_stay_consiste
   expect_consistent();
 }
 
+TEST_F(runtime_test, a_command_posted_with_its_own_time_is_decided_at_that_time_never_before_now) {
+  const auto later = at(2026, 3, 4, 15, 30);
+  std::promise<runtime::outcome> first, second;
+  engine_->post_at(submit("runtai-huayuan-b1", "small_ads", "s-1"), later,
+                   [&first](runtime::outcome o) { first.set_value(std::move(o)); });
+  engine_->post_at(submit("runtai-xincun-b1", "noise", "s-2"), at(2026, 3, 1, 9),  // before the clock
+                   [&second](runtime::outcome o) { second.set_value(std::move(o)); });
+  auto a = first.get_future().get();
+  auto b = second.get_future().get();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a.after.created_at, later);
+  EXPECT_EQ(a.events.front().at, later);
+  EXPECT_EQ(b.after.created_at, clock_.now());
+  EXPECT_EQ(clock_.now(), at(2026, 3, 2, 9));  // the clock itself did not move
+  expect_consistent();
+}
+
 TEST_F(runtime_test, merging_a_duplicate_moves_its_appeals_to_the_master) {
   auto a = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
   auto b = run(submit("runtai-xincun-b1", "small_ads", "s-2"));  // same community, other compound
