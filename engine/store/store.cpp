@@ -45,13 +45,30 @@ bool has_prefix(std::string_view key, std::string_view prefix) {
 
 // ---------------------------------------------------------------------------------- batch
 
-batch::batch(store& s, unsigned partition) : store_(s), partition_(partition), wb_(rocksdb::BytewiseComparator(), 0, true) {}
+batch::batch(store& s, unsigned partition) : store_(s), partition_(partition) {}
+
+namespace {
+// The families a group reads back before committing (see batch).
+bool read_back(std::string_view key) {
+  if (key.size() < 7 || key[0] != 'p' || key[4] != '|' || key[6] != '|') return true;  // unknown shape: be safe
+  const char family = key[5];
+  return family == kSnapshot || family == kDuplicate || family == kSource || family == kMeta;
+}
+}  // namespace
+
+void batch::put(const std::string& key, std::string_view value) {
+  wb_.Put(key, rocksdb::Slice(value.data(), value.size()));
+  if (read_back(key)) overlay_.insert_or_assign(key, std::string(value));
+}
+
+void batch::del(const std::string& key) {
+  wb_.Delete(key);
+  if (read_back(key)) overlay_.insert_or_assign(key, std::nullopt);
+}
 
 std::optional<std::string> batch::get(const std::string& key) {
-  std::string value;
-  auto s = wb_.GetFromBatchAndDB(store_.db(), rocksdb::ReadOptions(), key, &value);
-  if (s.ok()) return value;
-  return std::nullopt;
+  if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
+  return store_.get(key);
 }
 
 result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
@@ -67,15 +84,28 @@ void batch::scan(const std::string& prefix,
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
   const auto ro = bounded_by(upper_slice);
-  std::unique_ptr<rocksdb::Iterator> base(store_.db()->NewIterator(ro));
-  std::unique_ptr<rocksdb::Iterator> it(wb_.NewIteratorWithBase(base.release()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
-    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(ro));
+  it->Seek(prefix);
+  auto staged = overlay_.lower_bound(std::string_view(prefix));
+  // Merge committed keys with staged ones; a staged key shadows (or deletes) its committed value.
+  for (;;) {
+    const bool in_db = it->Valid() && has_prefix(it->key().ToStringView(), prefix);
+    const bool in_batch = staged != overlay_.end() && has_prefix(staged->first, prefix);
+    if (!in_db && !in_batch) return;
+    const int order = !in_db ? 1 : !in_batch ? -1 : it->key().ToStringView().compare(staged->first);
+    if (order < 0) {
+      if (!fn(it->key().ToStringView(), it->value().ToStringView())) return;
+      it->Next();
+      continue;
+    }
+    if (staged->second && !fn(staged->first, *staged->second)) return;
+    if (order == 0) it->Next();
+    ++staged;
   }
 }
 
 void batch::erase(const std::string& key) {
-  wb_.Delete(key);
+  del(key);
   ++commands_;
 }
 
@@ -84,8 +114,17 @@ std::uint64_t batch::next_counter(const std::string& name) {
   std::uint64_t v = 0;
   if (auto cur = get(key)) v = std::stoull(*cur);
   ++v;
-  wb_.Put(key, std::to_string(v));
+  overlay_.insert_or_assign(key, std::to_string(v));
+  if (std::find(counters_.begin(), counters_.end(), key) == counters_.end()) counters_.push_back(key);
   return v;
+}
+
+rocksdb::WriteBatch& batch::finish() {
+  if (outbox_seq_) wb_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
+  for (const auto& key : counters_) wb_.Put(key, *overlay_.at(key));
+  counters_.clear();
+  outbox_seq_.reset();
+  return wb_;
 }
 
 void batch::stage(const ticket& before, const ticket& after, const std::vector<event>& events,
@@ -93,26 +132,25 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
                   const std::vector<std::pair<std::string, std::string>>& idempotency) {
   for (const auto& e : events) {
     const auto text = encode_text(codec::encode(e));
-    wb_.Put(event_key(partition_, e.ticket_id, e.seq), text);
+    put(event_key(partition_, e.ticket_id, e.seq), text);
     if (!outbox_seq_) {
       outbox_seq_ = 0;
       if (auto cur = get(meta_key(partition_, "outbox_seq"))) outbox_seq_ = std::stoull(*cur);
     }
-    wb_.Put(outbox_key(partition_, ++*outbox_seq_), text);
+    put(outbox_key(partition_, ++*outbox_seq_), text);
   }
-  if (outbox_seq_) wb_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
-  wb_.Put(snapshot_key(partition_, after.id), encode_text(codec::encode(after)));
+  put(snapshot_key(partition_, after.id), encode_text(codec::encode(after)));
 
   const auto old_entries = index_entries(partition_, before, dup_scope_before);
   const auto new_entries = index_entries(partition_, after, dup_scope_after);
   std::vector<index_entry> removed;
   std::set_difference(old_entries.begin(), old_entries.end(), new_entries.begin(), new_entries.end(),
                       std::back_inserter(removed));
-  for (const auto& e : removed) wb_.Delete(e.key);
+  for (const auto& e : removed) del(e.key);
   for (const auto& e : new_entries) {
-    if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) wb_.Put(e.key, e.value);
+    if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) put(e.key, e.value);
   }
-  for (const auto& [id, value] : idempotency) wb_.Put(source_key(partition_, id), value);
+  for (const auto& [id, value] : idempotency) put(source_key(partition_, id), value);
   ++commands_;
 }
 
@@ -162,10 +200,10 @@ store::~store() {
 status_result store::commit(batch& b) {
   rocksdb::WriteOptions wo;
   wo.sync = opts_.sync;
-  auto* wb = b.wb_.GetWriteBatch();
-  auto s = db_->Write(wo, wb);
+  auto& wb = b.finish();
+  auto s = db_->Write(wo, &wb);
   if (!s.ok()) return storage_error(s, "commit failed");
-  if (opts_.commit_tap) opts_.commit_tap(b.partition_, wb->Data());
+  if (opts_.commit_tap) opts_.commit_tap(b.partition_, wb.Data());
   return ok_v;
 }
 

@@ -8,10 +8,11 @@
 #pragma once
 
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,14 @@ struct options {
 class store;
 
 // A group of commands staged for one atomic commit on one partition.
+//
+// Writes go straight into a plain rocksdb::WriteBatch (what commit() writes). The keys a
+// group may read back before it commits (snapshots, the open-duplicate index,
+// idempotency keys, counters) are also kept in a small ordered overlay, so reads and
+// scans see the group's own writes. Event log, outbox, timer and worklist entries are
+// write-only within a group: reads of those families see committed state only. (An
+// indexed WriteBatchWithIndex kept every write in a skip list; the overlay holds about a
+// third of them and made ingest markedly cheaper, see docs/performance.md.)
 class batch {
  public:
   batch(store& s, unsigned partition);
@@ -44,7 +53,8 @@ class batch {
   unsigned partition() const { return partition_; }
   std::size_t commands() const { return commands_; }
 
-  // Reads see the batch's own writes first.
+  // Reads see the batch's own writes to snapshots, the duplicate index, idempotency keys
+  // and counters first.
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id);
   std::optional<std::string> get(const std::string& key);
   // Keys (and values) under a prefix, batch and database merged, in key order.
@@ -59,14 +69,23 @@ class batch {
   // Stages the removal of one key (a stale index entry), counted as a command.
   void erase(const std::string& key);
 
-  // Next value of a per-partition counter (ticket numbers), staged in this batch.
+  // Next value of a per-partition counter (ticket numbers), staged in this batch and
+  // written once at commit however often the group bumped it.
   std::uint64_t next_counter(const std::string& name);
 
  private:
   friend class store;
+  void put(const std::string& key, std::string_view value);
+  void del(const std::string& key);
+  // Appends the counters' final values; called once, by store::commit.
+  rocksdb::WriteBatch& finish();
+
   store& store_;
   unsigned partition_;
-  rocksdb::WriteBatchWithIndex wb_;
+  rocksdb::WriteBatch wb_;
+  // Staged values of read-back keys; nullopt: deleted in this batch.
+  std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
+  std::vector<std::string> counters_;  // overlay keys to write at commit
   std::size_t commands_ = 0;
   std::optional<std::uint64_t> outbox_seq_;
 };

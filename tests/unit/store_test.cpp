@@ -121,6 +121,69 @@ TEST(store, an_uncommitted_batch_leaves_nothing_behind) {
   EXPECT_EQ(count_keys(*s), before);
 }
 
+TEST(store, a_batch_scan_merges_staged_duplicate_entries_and_hides_staged_deletes) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto t0 = at(2026, 2, 10, 9);
+  const auto first_id = store::make_ticket_id(t0, 1, 1);
+  const auto second_id = store::make_ticket_id(t0, 1, 2);
+  ticket first;
+  {
+    store::batch b(*s, 1);
+    first = stage_submit(b, first_id, "src-1", t0);
+    ASSERT_TRUE(s->commit(b).ok());
+  }
+  const auto prefix = store::duplicate_prefix(1, "street_light", dup_scope(first));
+  auto keys_under = [&](auto& reader) {
+    std::vector<std::string> keys;
+    reader.scan(prefix, [&](std::string_view k, std::string_view) {
+      keys.emplace_back(k.substr(prefix.size()));
+      return true;
+    });
+    return keys;
+  };
+  store::batch b(*s, 1);
+  stage_submit(b, second_id, "src-2", t0);  // a second open ticket, staged only
+  EXPECT_EQ(keys_under(b), (std::vector<std::string>{first_id, second_id}));
+  auto cancel = testing::action(first_id, cancel_cmd{"居民已自行解决"}, role::operator_);
+  auto events = decide(first, cancel, t0, *demo_config().rules);
+  ASSERT_TRUE(events.ok());
+  ticket cancelled = first;
+  for (const auto& e : *events) cancelled = apply(cancelled, e);
+  b.stage(first, cancelled, *events, dup_scope(first), dup_scope(cancelled));  // closes: its entry goes
+  EXPECT_EQ(keys_under(b), (std::vector<std::string>{second_id}));
+  EXPECT_EQ(keys_under(*s), (std::vector<std::string>{first_id}));  // nothing committed yet
+  ASSERT_TRUE(s->commit(b).ok());
+  EXPECT_EQ(keys_under(*s), (std::vector<std::string>{second_id}));
+}
+
+TEST(store, a_counter_bumped_many_times_in_a_group_is_written_once) {
+  temp_dir dir;
+  std::size_t writes = 0;
+  store::options opts{4, false, true, false};
+  opts.commit_tap = [&writes](unsigned, std::string_view data) {
+    struct counter_puts : rocksdb::WriteBatch::Handler {
+      std::size_t n = 0;
+      void Put(const rocksdb::Slice& key, const rocksdb::Slice&) override { n += key.ToString() == "p000|m|seq"; }
+    } h;
+    rocksdb::WriteBatch wb{std::string(data)};
+    EXPECT_TRUE(wb.Iterate(&h).ok());
+    writes += h.n;
+  };
+  auto s = store::store::open(dir.path() / "db", opts);
+  ASSERT_TRUE(s.ok());
+  store::batch b(**s, 0);
+  EXPECT_EQ(b.next_counter("seq"), 1u);
+  EXPECT_EQ(b.next_counter("seq"), 2u);
+  EXPECT_EQ(b.next_counter("seq"), 3u);
+  b.erase("p000|x|stale");  // something to commit
+  ASSERT_TRUE((*s)->commit(b).ok());
+  EXPECT_EQ(writes, 1u);
+  EXPECT_EQ((*s)->get("p000|m|seq"), "3");
+  store::batch next(**s, 0);
+  EXPECT_EQ(next.next_counter("seq"), 4u);
+}
+
 TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
   temp_dir dir;
   std::vector<std::pair<unsigned, std::string>> seen;
