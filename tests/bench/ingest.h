@@ -30,7 +30,8 @@ using recorded_batches = std::vector<std::vector<std::string>>;
 
 struct engine_run {
   std::size_t appeals = 0, created = 0, joined = 0, rejected = 0;
-  double seconds = 0;  // first post to last acknowledgement
+  double seconds = 0;      // first post to last acknowledgement
+  double cpu_seconds = 0;  // user + system time of the whole process meanwhile (RocksDB's threads too)
   recorded_batches batches;
 };
 
@@ -41,6 +42,7 @@ engine_run run_engine(std::vector<timed_appeal> appeals, const std::filesystem::
 struct raw_run {
   std::size_t batches = 0, bytes = 0;
   double seconds = 0;
+  double cpu_seconds = 0;
 };
 
 // Writes the recorded batches into a fresh store at `dir` through DB::Write, with the

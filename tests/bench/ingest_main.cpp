@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
                      {"joined", engine.joined},
                      {"rejected", engine.rejected},
                      {"engine_seconds", engine.seconds},
-                     {"engine_per_second", static_cast<double>(engine.appeals) / engine.seconds}};
+                     {"engine_per_second", static_cast<double>(engine.appeals) / engine.seconds},
+                     {"engine_cpu_us_per_appeal", engine.cpu_seconds * 1e6 / static_cast<double>(engine.appeals)}};
     if (o.record) {
       out["batches"] = batches;
       out["batch_bytes"] = bytes;
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
       const auto raw = bench::run_raw(engine.batches, dir / "raw", o);
       out["raw_seconds"] = raw.seconds;
       out["raw_per_second"] = static_cast<double>(engine.appeals) / raw.seconds;
+      out["raw_cpu_us_per_appeal"] = raw.cpu_seconds * 1e6 / static_cast<double>(engine.appeals);
       out["ratio"] = raw.seconds / engine.seconds;
       if (verify) {
         const auto a = bench::digest(dir / "engine", o.partitions);
