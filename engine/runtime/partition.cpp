@@ -154,22 +154,19 @@ outcome partition::run_merge(store::batch& b, const command& c, const merge_cmd&
 std::optional<std::string> partition::find_duplicate(store::batch& b, const appeal& a, instant now) {
   if (rules_.tree().find(a.jurisdiction_id) == nullptr) return std::nullopt;
   const auto scope = rules_.duplicate_scope_of(a.jurisdiction_id);
-  const auto since = to_millis(now - rules_.duplicates().window);
-  std::optional<std::string> found;
   const auto prefix = store::duplicate_prefix(index_, a.category, scope);
-  b.scan(prefix, [&](std::string_view key, std::string_view value) {
-    std::int64_t created = 0;
-    try {
-      created = std::stoll(std::string(value));
-    } catch (const std::exception&) {
-      return true;
-    }
-    if (created >= since) {
-      found = std::string(key.substr(prefix.size()));
-      return false;  // ids sort by creation day and number: the first is the oldest
-    }
-    return true;
-  });
+  // Entries sort by creation: the first at or after the window's start is the oldest
+  // open ticket inside the window. Older open tickets are never visited.
+  std::optional<std::string> found;
+  b.scan(
+      prefix,
+      [&](std::string_view key, std::string_view) {
+        const auto id = store::duplicate_ticket(key, prefix);
+        if (id.empty()) return true;  // not a duplicate-index key: skip it
+        found = std::string(id);
+        return false;
+      },
+      store::duplicate_key_from(prefix, now - rules_.duplicates().window));
   return found;
 }
 

@@ -88,6 +88,23 @@ std::string duplicate_prefix(unsigned partition, std::string_view category, std:
   return family_prefix(partition, kDuplicate) + std::string(category) + "|" + std::string(scope) + "|";
 }
 
+namespace {
+std::string created_field(instant t) { return pad(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t))), 13); }
+}  // namespace
+
+std::string duplicate_key_from(std::string_view prefix, instant since) {
+  return std::string(prefix) + created_field(since) + "|";
+}
+
+std::string_view duplicate_ticket(std::string_view key, std::string_view prefix) {
+  constexpr std::size_t created_width = 13 + 1;  // "<ms:13>|"
+  if (key.size() <= prefix.size() + created_width || key.substr(0, prefix.size()) != prefix ||
+      key[prefix.size() + created_width - 1] != '|') {
+    return {};
+  }
+  return key.substr(prefix.size() + created_width);
+}
+
 std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std::string_view dup_scope) {
   std::vector<index_entry> out;
   if (!t.exists()) return out;
@@ -96,8 +113,7 @@ std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std:
                      std::string(t.lvl ? to_string(*t.lvl) : "none") + "|" + t.unit_id + "|" + t.id,
                  {}});
   if (is_open(t.st)) {
-    out.push_back({duplicate_prefix(partition, t.category, dup_scope) + t.id,
-                   std::to_string(to_millis(t.created_at))});
+    out.push_back({duplicate_prefix(partition, t.category, dup_scope) + created_field(t.created_at) + "|" + t.id, {}});
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -80,13 +80,15 @@ result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
 }
 
 void batch::scan(const std::string& prefix,
-                 const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+                 const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                 const std::string& from) {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
   const auto ro = bounded_by(upper_slice);
   std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(ro));
-  it->Seek(prefix);
-  auto staged = overlay_.lower_bound(std::string_view(prefix));
+  const std::string& start = from > prefix ? from : prefix;
+  it->Seek(start);
+  auto staged = overlay_.lower_bound(std::string_view(start));
   // Merge committed keys with staged ones; a staged key shadows (or deletes) its committed value.
   for (;;) {
     const bool in_db = it->Valid() && has_prefix(it->key().ToStringView(), prefix);

@@ -57,8 +57,10 @@ class batch {
   // and counters first.
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id);
   std::optional<std::string> get(const std::string& key);
-  // Keys (and values) under a prefix, batch and database merged, in key order.
-  void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn);
+  // Keys (and values) under a prefix, batch and database merged, in key order, starting
+  // at `from` when it is given (a key under the prefix).
+  void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
+            const std::string& from = {});
 
   // Stages one command's effects: its events (log + outbox), the new snapshot, the
   // index changes from `before` to `after`, and idempotency entries (source key -> value).

@@ -145,6 +145,20 @@ TEST_F(runtime_test, an_appeal_after_the_duplicate_window_opens_a_new_ticket) {
   EXPECT_NE(later.ticket_id, first.ticket_id);
 }
 
+TEST_F(runtime_test, an_appeal_joins_the_oldest_open_ticket_inside_the_window_not_an_older_open_one) {
+  auto stale = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));  // stays open, ages out of the window
+  const auto window = demo_config().rules->duplicates().window;
+  clock_.advance_to(at(2026, 3, 2, 9) + window + std::chrono::minutes(1));
+  auto fresh = run(submit("runtai-huayuan-b1", "small_ads", "s-2"));
+  ASSERT_TRUE(fresh.created);
+  clock_.advance_to(clock_.now() + std::chrono::hours(1));
+  auto third = run(submit("runtai-huayuan-b3", "small_ads", "s-3"));  // same compound
+  EXPECT_TRUE(third.joined);
+  EXPECT_EQ(third.ticket_id, fresh.ticket_id);
+  EXPECT_NE(third.ticket_id, stale.ticket_id);
+  expect_consistent();
+}
+
 TEST_F(runtime_test, deadlines_fire_warnings_then_breach_and_escalate_exactly_once) {
   auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
   const auto accept_due = t.after.clock(clock_kind::accept).due;

@@ -66,6 +66,31 @@ TEST(keys, timer_keys_round_trip_and_sort_by_due_time) {
   EXPECT_FALSE(store::parse_timer_key("p003|t|nonsense"));
 }
 
+TEST(keys, duplicate_index_keys_sort_by_creation_so_one_seek_skips_older_open_tickets) {
+  ticket older, newer;
+  older.id = "T20260301-003-000009";  // a higher number, created earlier: order is by time, not id
+  newer.id = "T20260301-003-000002";
+  for (auto* t : {&older, &newer}) {
+    t->version = 2;
+    t->st = status::dispatched;
+    t->category = "noise";
+  }
+  older.created_at = at(2026, 3, 1, 8);
+  newer.created_at = at(2026, 3, 1, 10);
+  auto dup_key = [](const ticket& t) {
+    for (const auto& e : store::index_entries(3, t, "runtai-huayuan")) {
+      if (e.key.rfind("p003|d|", 0) == 0) return e.key;
+    }
+    return std::string{};
+  };
+  const auto prefix = store::duplicate_prefix(3, "noise", "runtai-huayuan");
+  const auto from = store::duplicate_key_from(prefix, at(2026, 3, 1, 9));
+  EXPECT_LT(dup_key(older), from);
+  EXPECT_GT(dup_key(newer), from);
+  EXPECT_EQ(store::duplicate_ticket(dup_key(newer), prefix), newer.id);
+  EXPECT_EQ(store::duplicate_ticket(prefix + "garbage", prefix), "");
+}
+
 TEST(store, a_committed_batch_is_readable_and_survives_reopening) {
   temp_dir dir;
   const auto id = store::make_ticket_id(at(2026, 2, 10, 9), 1, 1);
@@ -137,7 +162,7 @@ TEST(store, a_batch_scan_merges_staged_duplicate_entries_and_hides_staged_delete
   auto keys_under = [&](auto& reader) {
     std::vector<std::string> keys;
     reader.scan(prefix, [&](std::string_view k, std::string_view) {
-      keys.emplace_back(k.substr(prefix.size()));
+      keys.emplace_back(store::duplicate_ticket(k, prefix));
       return true;
     });
     return keys;
