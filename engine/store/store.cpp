@@ -57,12 +57,12 @@ bool read_back(std::string_view key) {
 }  // namespace
 
 void batch::put(const std::string& key, std::string_view value) {
-  wb_.Put(key, rocksdb::Slice(value.data(), value.size()));
+  writes_.Put(key, rocksdb::Slice(value.data(), value.size()));
   if (read_back(key)) overlay_.insert_or_assign(key, std::string(value));
 }
 
 void batch::del(const std::string& key) {
-  wb_.Delete(key);
+  writes_.Delete(key);
   if (read_back(key)) overlay_.insert_or_assign(key, std::nullopt);
 }
 
@@ -122,11 +122,11 @@ std::uint64_t batch::next_counter(const std::string& name) {
 }
 
 rocksdb::WriteBatch& batch::finish() {
-  if (outbox_seq_) wb_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
-  for (const auto& key : counters_) wb_.Put(key, *overlay_.at(key));
+  if (outbox_seq_) writes_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
+  for (const auto& key : counters_) writes_.Put(key, *overlay_.at(key));
   counters_.clear();
   outbox_seq_.reset();
-  return wb_;
+  return writes_;
 }
 
 void batch::stage(const ticket& before, const ticket& after, const std::vector<event>& events,

@@ -84,7 +84,7 @@ class batch {
 
   store& store_;
   unsigned partition_;
-  rocksdb::WriteBatch wb_;
+  rocksdb::WriteBatch writes_;
   // Staged values of read-back keys; nullopt: deleted in this batch.
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
   std::vector<std::string> counters_;  // overlay keys to write at commit
