@@ -25,11 +25,12 @@ std::string partition::dup_scope(const ticket& t) const {
 }
 
 std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant clock_now) {
-  store::batch b(store_, index_);
+  store::batch b(store_, index_, batch_bytes_hint_);
   std::vector<outcome> out;
   out.reserve(jobs.size());
   for (const auto& j : jobs) out.push_back(run_one(b, j.cmd, j.at.value_or(clock_now)));
   if (b.commands() == 0) return out;
+  batch_bytes_hint_ = b.bytes();
   if (auto s = store_.commit(b); !s) {
     for (auto& o : out) {
       if (o.ok()) o.err = s.err();

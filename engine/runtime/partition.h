@@ -68,6 +68,7 @@ class partition {
   unsigned index_;
   store::store& store_;
   const routing::rulebook& rules_;
+  std::size_t batch_bytes_hint_ = 0;  // the previous group's size: what the next one reserves
 };
 
 }  // namespace doorstep::runtime

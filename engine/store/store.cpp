@@ -45,7 +45,8 @@ bool has_prefix(std::string_view key, std::string_view prefix) {
 
 // ---------------------------------------------------------------------------------- batch
 
-batch::batch(store& s, unsigned partition) : store_(s), partition_(partition) {}
+batch::batch(store& s, unsigned partition, std::size_t reserve_bytes)
+    : store_(s), partition_(partition), writes_(reserve_bytes) {}
 
 namespace {
 // The families a group reads back before committing (see batch).

@@ -48,10 +48,13 @@ class store;
 // third of them and made ingest markedly cheaper, see docs/performance.md.)
 class batch {
  public:
-  batch(store& s, unsigned partition);
+  // `reserve_bytes`: room to reserve for the serialized writes (e.g. the size of the
+  // partition's previous group), so a large group does not grow its buffer step by step.
+  batch(store& s, unsigned partition, std::size_t reserve_bytes = 0);
 
   unsigned partition() const { return partition_; }
   std::size_t commands() const { return commands_; }
+  std::size_t bytes() const { return writes_.GetDataSize(); }
 
   // Reads see the batch's own writes to snapshots, the duplicate index, idempotency keys
   // and counters first.
