@@ -52,6 +52,34 @@ TEST(keys, ticket_ids_are_readable_sortable_and_name_their_partition) {
   EXPECT_FALSE(store::partition_of_ticket("T20260214-007-00x123"));
 }
 
+TEST(keys, every_family_has_the_documented_layout) {
+  const std::string id = "T20260214-007-000123";
+  EXPECT_EQ(store::partition_prefix(7), "p007|");
+  EXPECT_EQ(store::family_prefix(7, store::kTimer), "p007|t|");
+  EXPECT_EQ(store::snapshot_key(7, id), "p007|s|T20260214-007-000123");
+  EXPECT_EQ(store::event_prefix(7, id), "p007|e|T20260214-007-000123|");
+  EXPECT_EQ(store::event_key(7, id, 12), "p007|e|T20260214-007-000123|0000000012");
+  EXPECT_EQ(store::source_key(7, "a-681"), "p007|k|a-681");
+  EXPECT_EQ(store::outbox_key(7, 5), "p007|o|0000000000000005");
+  EXPECT_EQ(store::meta_key(7, "ticket_seq"), "p007|m|ticket_seq");
+  EXPECT_EQ(store::duplicate_prefix(7, "noise", "runtai-huayuan"), "p007|d|noise|runtai-huayuan|");
+  EXPECT_EQ(store::timer_key(7, id, pending_timer{from_millis(1771030800000), clock_kind::accept, timer_kind::warning, 1}),
+            "p007|t|1771030800000|T20260214-007-000123|accept|warning|1");
+  EXPECT_EQ(store::family_prefix(1234, store::kMeta), "p1234|m|");  // wider numbers are not cut
+  ticket t;
+  t.id = id;
+  t.version = 2;
+  t.st = status::dispatched;
+  t.lvl = level::grid;
+  t.unit_id = "runtai-g1-worker";
+  t.category = "noise";
+  t.created_at = from_millis(1771030800000);
+  const auto entries = store::index_entries(7, t, "runtai-huayuan");
+  ASSERT_EQ(entries.size(), 2u);  // no running clocks: worklist and duplicate entries
+  EXPECT_EQ(entries[0].key, "p007|d|noise|runtai-huayuan|1771030800000|T20260214-007-000123");
+  EXPECT_EQ(entries[1].key, "p007|x|dispatched|grid|runtai-g1-worker|T20260214-007-000123");
+}
+
 TEST(keys, timer_keys_round_trip_and_sort_by_due_time) {
   pending_timer early{at(2026, 3, 1, 9), clock_kind::accept, timer_kind::warning, 1};
   pending_timer late{at(2026, 3, 1, 10), clock_kind::resolve, timer_kind::breach, 0};
