@@ -20,8 +20,6 @@ result<ticket> decode_snapshot(std::string_view value) {
   return codec::decode_ticket(*v);
 }
 
-std::string encode_text(const codec::json::object& o) { return codec::json::serialize(o); }
-
 // The smallest key greater than every key starting with `prefix`; empty when there is
 // none (the empty prefix, or one of only 0xFF bytes): then nothing bounds the scan.
 std::string prefix_end(std::string prefix) {
@@ -134,7 +132,7 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
                   std::string_view dup_scope_before, std::string_view dup_scope_after,
                   const std::vector<std::pair<std::string, std::string>>& idempotency) {
   for (const auto& e : events) {
-    const auto text = encode_text(codec::encode(e));
+    const auto text = codec::to_text(e);
     put(event_key(partition_, e.ticket_id, e.seq), text);
     if (!outbox_seq_) {
       outbox_seq_ = 0;
@@ -142,7 +140,7 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
     }
     put(outbox_key(partition_, ++*outbox_seq_), text);
   }
-  put(snapshot_key(partition_, after.id), encode_text(codec::encode(after)));
+  put(snapshot_key(partition_, after.id), codec::to_text(after));
 
   const auto old_entries = index_entries(partition_, before, dup_scope_before);
   const auto new_entries = index_entries(partition_, after, dup_scope_after);
