@@ -9,8 +9,6 @@
 namespace doorstep::bench {
 namespace {
 
-namespace json = boost::json;
-
 // Submit lines of the sample, as the wire carries them.
 const std::vector<std::string>& appeal_lines() {
   static const auto lines = [] {
