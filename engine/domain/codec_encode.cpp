@@ -9,6 +9,7 @@
 // (\" \\ \b \f \n \r \t, other control characters as \u00xx, everything else as is),
 // integers in decimal.
 #include <array>
+#include <cstring>
 
 #include "domain/codec.h"
 
@@ -68,7 +69,10 @@ class text_writer {
     out_ += "null";
     need_comma_ = true;
   }
-  void time(std::string_view key, instant t) { str(key, format_rfc3339(t)); }
+  void time(std::string_view key, instant t) {
+    name(key);
+    instant_text(t);
+  }
   void opt_time(std::string_view key, const std::optional<instant>& t) {
     if (t) {
       time(key, *t);
@@ -81,15 +85,30 @@ class text_writer {
     comma();
     quoted(v);
   }
+  void element(instant t) {
+    comma();
+    instant_text(t);
+  }
 
  private:
   void comma() {
     if (need_comma_) out_ += ',';
   }
+  // Member names are the encoders' own constants: nothing to escape.
   void name(std::string_view key) {
     comma();
-    quoted(key);
-    out_ += ':';
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+  }
+  // RFC 3339 text needs no escaping either.
+  void instant_text(instant t) {
+    char buf[kRfc3339Max];
+    const auto n = format_rfc3339(t, buf);
+    out_ += '"';
+    out_.append(buf, n);
+    out_ += '"';
+    need_comma_ = true;
   }
   void digits(std::int64_t v) {
     std::array<char, 24> buf{};
@@ -104,15 +123,33 @@ class text_writer {
     out_.append(buf.data() + n, buf.size() - n);
     need_comma_ = true;
   }
+  static bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+  // True if any of the 8 bytes in `w` needs escaping (exact, no false negatives: the
+  // "has a byte less than n" and "has a zero byte" word tricks).
+  static bool word_needs_escape(std::uint64_t w) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    auto has_zero = [&](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+    const bool control = ((w - ones * 0x20) & ~w & highs) != 0;
+    return control || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
+  }
+
+  // Copies clean stretches eight bytes at a time (descriptions are mostly long UTF-8
+  // runs with nothing to escape), escaping what Boost.JSON escapes.
   void quoted(std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out_ += '"';
-    std::size_t run = 0;  // start of the pending stretch that needs no escaping
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_.append(s.data() + run, i - run);
-      run = i + 1;
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    while (p < end) {
+      const char* run = p;
+      for (std::uint64_t w; end - p >= 8; p += 8) {
+        std::memcpy(&w, p, 8);
+        if (word_needs_escape(w)) break;
+      }
+      while (p < end && !needs_escape(static_cast<unsigned char>(*p))) ++p;
+      out_.append(run, static_cast<std::size_t>(p - run));
+      if (p == end) break;
+      const auto c = static_cast<unsigned char>(*p++);
       out_ += '\\';
       switch (c) {
         case '"': out_ += '"'; break;
@@ -128,7 +165,6 @@ class text_writer {
           out_ += hex[c & 15];
       }
     }
-    out_.append(s.data() + run, s.size() - run);
     out_ += '"';
     need_comma_ = true;
   }
@@ -168,7 +204,7 @@ void write(text_writer& w, const sla_clock& c) {
     w.time("started", c.started);
     w.time("due", c.due);
     w.open_array("warn_at");
-    for (auto t : c.warn_at) w.element(format_rfc3339(t));
+    for (auto t : c.warn_at) w.element(t);
     w.close_array();
     w.num("warnings_fired", c.warnings_fired);
     w.boolean("breached", c.breached);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <tuple>
@@ -342,6 +343,25 @@ TEST(codec, strings_are_escaped_exactly_as_boost_json_escapes_them) {
   ASSERT_TRUE(back.ok()) << back.err().message;
   EXPECT_EQ(back->description, a.description);
   EXPECT_EQ(back->resident, a.resident);
+}
+
+TEST(codec, random_strings_are_escaped_as_boost_json_escapes_them_at_any_position) {
+  // Escapes land anywhere relative to the encoder's 8-byte fast path.
+  const std::vector<std::string> pieces = {"a", "Z", " ", "\"", "\\", "\n", "\t", std::string(1, '\0'), "\x01", "\x1f",
+                                           "\x7f", "/", "网", "格", "😀", "0123456"};
+  std::mt19937 rng(6);
+  for (int i = 0; i < 3000; ++i) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 24);
+    for (int k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
+    appeal a;
+    a.category = "noise";
+    a.jurisdiction_id = "runtai-huayuan-b1";
+    a.description = s;
+    const auto text = codec::to_text(a);
+    ASSERT_EQ(text, codec::json::serialize(codec::json::parse(text))) << text;
+    ASSERT_EQ(codec::json::parse(text).at("description").as_string(), s);
+  }
 }
 
 TEST(codec, decode_event_rejects_an_unknown_type_and_a_bad_time) {
