@@ -42,6 +42,9 @@ result<command_body> decode_command_body(const json::object& o, std::string_view
 
 // Parses text into JSON, reporting malformed input and invalid UTF-8.
 result<json::value> parse(std::string_view text);
+// The same, allocating the value from `sp` (e.g. a monotonic buffer for a document
+// that is decoded and dropped at once).
+result<json::value> parse(std::string_view text, json::storage_ptr sp);
 
 std::string to_text(const json::value& v);
 

@@ -205,12 +205,14 @@ result<command_body> decode_command_body(const json::object& o, std::string_view
                     name.empty() ? "command" : "action");
 }
 
-result<json::value> parse(std::string_view text) {
+result<json::value> parse(std::string_view text) { return parse(text, {}); }
+
+result<json::value> parse(std::string_view text, json::storage_ptr sp) {
   if (!is_valid_utf8(text)) return make_error("invalid_json", "the body is not valid UTF-8");
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;
-  json::value v = json::parse(text, ec, {}, opts);
+  json::value v = json::parse(text, ec, std::move(sp), opts);
   if (ec) return make_error("invalid_json", "malformed JSON: " + ec.message());
   return v;
 }

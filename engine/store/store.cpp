@@ -2,7 +2,10 @@
 
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include <algorithm>
+#include <cstddef>
 #include <iterator>
 
 #include "domain/codec.h"
@@ -14,8 +17,12 @@ error storage_error(const rocksdb::Status& s, std::string_view what) {
   return make_error("storage", std::string(what) + ": " + s.ToString());
 }
 
+// Snapshots are read on every command but the first of a ticket: the parsed tree lives
+// in a stack buffer (spilling to the heap only for very large tickets) and is dropped whole.
 result<ticket> decode_snapshot(std::string_view value) {
-  auto v = codec::parse(value);
+  alignas(std::max_align_t) unsigned char buffer[16384];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  auto v = codec::parse(value, &arena);
   if (!v) return v.err();
   return codec::decode_ticket(*v);
 }

@@ -160,6 +160,41 @@ TEST(store, scanning_the_empty_prefix_visits_every_key) {
   EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
 }
 
+TEST(store, a_ticket_with_many_joined_appeals_loads_intact) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto t0 = at(2026, 2, 10, 9);
+  const auto id = store::make_ticket_id(t0, 1, 1);
+  ticket t;
+  {
+    store::batch b(*s, 1);
+    t = stage_submit(b, id, "src-0", t0);
+    ASSERT_TRUE(s->commit(b).ok());
+  }
+  // 120 neighbours join: the snapshot grows far past the decoder's 16 KiB stack buffer.
+  for (int i = 1; i <= 120; ++i) {
+    auto join = testing::submit("runtai-huayuan-b1", "street_light", "src-" + std::to_string(i),
+                                "楼道的灯又坏了，第" + std::to_string(i) + "次反映，请尽快处理");
+    join.ticket_id = id;
+    auto events = decide(t, join, t0 + std::chrono::minutes(i), *demo_config().rules);
+    ASSERT_TRUE(events.ok()) << events.err().message;
+    ticket after = t;
+    for (const auto& e : *events) after = apply(after, e);
+    store::batch b(*s, 1);
+    b.stage(t, after, *events, dup_scope(t), dup_scope(after));
+    ASSERT_TRUE(s->commit(b).ok());
+    t = after;
+  }
+  ASSERT_GT(s->get(store::snapshot_key(1, id))->size(), 32768u);
+  auto loaded = s->load_ticket(id);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ(**loaded, t);
+  store::batch b(*s, 1);
+  auto staged = b.load_ticket(id);
+  ASSERT_TRUE(staged.ok() && staged->has_value());
+  EXPECT_EQ((*staged)->joined.size(), 120u);
+}
+
 TEST(store, an_uncommitted_batch_leaves_nothing_behind) {
   temp_dir dir;
   auto s = open_store(dir);
