@@ -25,7 +25,7 @@ std::string partition::dup_scope(const ticket& t) const {
 }
 
 std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant clock_now) {
-  store::batch b(store_, index_, batch_bytes_hint_);
+  store::batch b(store_, index_, batch_bytes_hint_, &tickets_);
   std::vector<outcome> out;
   out.reserve(jobs.size());
   for (const auto& j : jobs) out.push_back(run_one(b, j.cmd, j.at.value_or(clock_now)));
@@ -35,7 +35,9 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     for (auto& o : out) {
       if (o.ok()) o.err = s.err();
     }
+    return out;
   }
+  b.committed();
   return out;
 }
 

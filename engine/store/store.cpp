@@ -50,8 +50,8 @@ bool has_prefix(std::string_view key, std::string_view prefix) {
 
 // ---------------------------------------------------------------------------------- batch
 
-batch::batch(store& s, unsigned partition, std::size_t reserve_bytes)
-    : store_(s), partition_(partition), writes_(reserve_bytes) {}
+batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache)
+    : store_(s), partition_(partition), writes_(reserve_bytes), cache_(cache) {}
 
 namespace {
 // The families a group reads back before committing (see batch).
@@ -78,6 +78,10 @@ std::optional<std::string> batch::get(const std::string& key) {
 }
 
 result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
+  if (auto it = tickets_.find(ticket_id); it != tickets_.end()) return std::optional<ticket>{it->second};
+  if (cache_) {
+    if (const auto* t = cache_->find(ticket_id)) return std::optional<ticket>{*t};
+  }
   auto value = get(snapshot_key(partition_, ticket_id));
   if (!value) return std::optional<ticket>{};
   auto t = decode_snapshot(*value);
@@ -127,6 +131,13 @@ std::uint64_t batch::next_counter(const std::string& name) {
   return v;
 }
 
+void batch::committed() {
+  if (cache_) {
+    for (auto& [id, t] : tickets_) cache_->put(std::move(t));
+  }
+  tickets_.clear();
+}
+
 rocksdb::WriteBatch& batch::finish() {
   if (outbox_seq_) writes_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
   for (const auto& key : counters_) writes_.Put(key, *overlay_.at(key));
@@ -148,6 +159,7 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
     put(outbox_key(partition_, ++*outbox_seq_), text);
   }
   put(snapshot_key(partition_, after.id), codec::to_text(after));
+  tickets_.insert_or_assign(after.id, after);
 
   const auto old_entries = index_entries(partition_, before, dup_scope_before);
   const auto new_entries = index_entries(partition_, after, dup_scope_after);

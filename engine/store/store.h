@@ -16,11 +16,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/event.h"
 #include "domain/result.h"
 #include "store/keys.h"
+#include "store/ticket_cache.h"
 
 namespace doorstep::store {
 
@@ -50,14 +52,15 @@ class batch {
  public:
   // `reserve_bytes`: room to reserve for the serialized writes (e.g. the size of the
   // partition's previous group), so a large group does not grow its buffer step by step.
-  batch(store& s, unsigned partition, std::size_t reserve_bytes = 0);
+  // `cache`: the partition's decoded committed tickets, consulted before the database.
+  batch(store& s, unsigned partition, std::size_t reserve_bytes = 0, ticket_cache* cache = nullptr);
 
   unsigned partition() const { return partition_; }
   std::size_t commands() const { return commands_; }
   std::size_t bytes() const { return writes_.GetDataSize(); }
 
   // Reads see the batch's own writes to snapshots, the duplicate index, idempotency keys
-  // and counters first.
+  // and counters first. Tickets come from this batch, then the cache, then the database.
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id);
   std::optional<std::string> get(const std::string& key);
   // Keys (and values) under a prefix, batch and database merged, in key order, starting
@@ -78,6 +81,9 @@ class batch {
   // written once at commit however often the group bumped it.
   std::uint64_t next_counter(const std::string& name);
 
+  // After a successful commit: hands the staged tickets to the cache.
+  void committed();
+
  private:
   friend class store;
   void put(const std::string& key, std::string_view value);
@@ -90,6 +96,8 @@ class batch {
   rocksdb::WriteBatch writes_;
   // Staged values of read-back keys; nullopt: deleted in this batch.
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
+  std::unordered_map<std::string, ticket> tickets_;  // staged snapshots, decoded
+  ticket_cache* cache_;
   std::vector<std::string> counters_;  // overlay keys to write at commit
   std::size_t commands_ = 0;
   std::optional<std::uint64_t> outbox_seq_;
