@@ -215,13 +215,17 @@ class server:
         self.proc.kill()
         raise BenchError(f"{self.cmd[0]} did not start:\n{''.join(seen)[-2000:]}")
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *_):
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(timeout=30)
+            out, _ = self.proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait()
+            self.proc.communicate()
+            raise BenchError(f"{self.cmd[0]} did not stop within 30 s of SIGTERM")
+        # A clean stop is part of the benchmark passing (sanitizer builds report leaks here).
+        if self.proc.returncode != 0 and exc_type is None:
+            raise BenchError(f"{self.cmd[0]} exited with {self.proc.returncode}:\n{out[-2000:]}")
 
 
 def wrk(port: int, args, bodies: Path, seconds: int, rate_per_thread: float | None) -> dict:
