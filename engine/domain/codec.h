@@ -15,6 +15,15 @@ namespace doorstep::codec {
 
 namespace json = boost::json;
 
+// JSON text, written directly (no value tree): what the store keeps and publishes.
+// Exactly the text boost::json::serialize prints for the corresponding encode().
+std::string to_text(const appeal& a);
+std::string to_text(const sla_clock& c);
+std::string to_text(const escalation_record& e);
+std::string to_text(const event& e);
+std::string to_text(const ticket& t);
+
+// The same as objects, for callers that adjust them (API views). Costs a parse.
 json::object encode(const appeal& a);
 json::object encode(const sla_clock& c);
 json::object encode(const escalation_record& e);
@@ -33,6 +42,9 @@ result<command_body> decode_command_body(const json::object& o, std::string_view
 
 // Parses text into JSON, reporting malformed input and invalid UTF-8.
 result<json::value> parse(std::string_view text);
+// The same, allocating the value from `sp` (e.g. a monotonic buffer for a document
+// that is decoded and dropped at once).
+result<json::value> parse(std::string_view text, json::storage_ptr sp);
 
 std::string to_text(const json::value& v);
 

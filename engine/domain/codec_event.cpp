@@ -1,5 +1,5 @@
 // engine/domain/codec_event.cpp
-// JSON for appeals, SLA clocks and events.
+// Decoding JSON appeals, SLA clocks and events (encoders: codec_encode.cpp).
 #include "domain/codec.h"
 #include "domain/codec_read.h"
 
@@ -8,14 +8,6 @@ namespace doorstep::codec {
 using detail::reader;
 
 namespace {
-
-json::string_view sv(std::string_view s) { return {s.data(), s.size()}; }
-
-json::array encode_clocks(const clock_set& cs) {
-  json::array a;
-  for (const auto& c : cs) a.push_back(encode(c));
-  return a;
-}
 
 result<clock_set> decode_clocks(const reader& r, std::string_view key) {
   DS_TRY(arr, r.array(key, true));
@@ -28,12 +20,6 @@ result<clock_set> decode_clocks(const reader& r, std::string_view key) {
     cs[i] = std::move(c);
   }
   return cs;
-}
-
-json::array encode_appeals(const std::vector<appeal>& v) {
-  json::array a;
-  for (const auto& x : v) a.push_back(encode(x));
-  return a;
 }
 
 result<std::vector<appeal>> decode_appeals(const reader& r, std::string_view key) {
@@ -51,82 +37,6 @@ constexpr std::string_view kLevels = "building, grid, community, street, departm
 constexpr std::string_view kClocks = "accept, contact, resolve, verify";
 constexpr std::string_view kReasons =
     "accept_overdue, resolve_overdue, handler_request, repeat_reports, dissatisfied, supervisor, severity";
-
-// --- encoders, one per event type -------------------------------------------------------
-struct body_encoder {
-  json::object& o;
-  void operator()(const received_ev& e) {
-    o["appeal"] = encode(e.a);
-    o["community_id"] = e.community_id;
-  }
-  void operator()(const triaged_ev& e) {
-    o["category"] = e.category;
-    o["jurisdiction_id"] = e.jurisdiction_id;
-    o["severity"] = sv(to_string(e.sev));
-  }
-  void operator()(const dispatched_ev& e) {
-    o["level"] = sv(to_string(e.to));
-    o["unit_id"] = e.unit_id;
-    o["priority"] = sv(to_string(e.prio));
-    o["sla_policy"] = e.sla_policy;
-    o["rule_id"] = e.rule_id;
-    o["clocks"] = encode_clocks(e.clocks);
-  }
-  void operator()(const accepted_ev&) {}
-  void operator()(const contacted_ev& e) { o["note"] = e.note; }
-  void operator()(const noted_ev& e) { o["note"] = e.text; }
-  void operator()(const resolved_ev& e) {
-    o["note"] = e.note;
-    o["verify_clock"] = encode(e.verify);
-  }
-  void operator()(const verified_ev& e) {
-    o["note"] = e.note;
-    o["auto_close_at"] = format_rfc3339(e.auto_close_at);
-  }
-  void operator()(const verification_failed_ev& e) {
-    o["note"] = e.note;
-    o["resolve_clock"] = encode(e.resolve);
-  }
-  void operator()(const rated_ev& e) {
-    o["score"] = e.score;
-    o["comment"] = e.comment;
-  }
-  void operator()(const closed_ev& e) { o["reason"] = e.reason; }
-  void operator()(const escalated_ev& e) {
-    o["from"] = sv(to_string(e.from));
-    o["to"] = sv(to_string(e.to));
-    o["reason"] = sv(to_string(e.reason));
-    o["unit_id"] = e.unit_id;
-    o["note"] = e.note;
-    o["clocks"] = encode_clocks(e.clocks);
-  }
-  void operator()(const returned_ev& e) { o["reason"] = e.reason; }
-  void operator()(const suspended_ev& e) {
-    o["reason"] = e.reason;
-    o["clocks"] = encode_clocks(e.clocks);
-  }
-  void operator()(const resumed_ev& e) { o["clocks"] = encode_clocks(e.clocks); }
-  void operator()(const merged_ev& e) { o["into"] = e.into; }
-  void operator()(const absorbed_ev& e) {
-    o["from"] = e.from;
-    o["appeals"] = encode_appeals(e.appeals);
-  }
-  void operator()(const cancelled_ev& e) { o["reason"] = e.reason; }
-  void operator()(const reopened_ev& e) {
-    o["reason"] = e.reason;
-    o["clocks"] = encode_clocks(e.clocks);
-  }
-  void operator()(const appeal_joined_ev& e) { o["appeal"] = encode(e.a); }
-  void operator()(const sla_at_risk_ev& e) {
-    o["clock"] = sv(to_string(e.clock));
-    o["ordinal"] = e.ordinal;
-    o["due"] = format_rfc3339(e.due);
-  }
-  void operator()(const sla_breached_ev& e) {
-    o["clock"] = sv(to_string(e.clock));
-    o["due"] = format_rfc3339(e.due);
-  }
-};
 
 // --- decoders, one per event type ---------------------------------------------------------
 result<event_body> decode_body(std::string_view type, const reader& r) {
@@ -248,24 +158,6 @@ result<event_body> decode_body(std::string_view type, const reader& r) {
 
 }  // namespace
 
-json::object encode(const appeal& a) {
-  json::object o;
-  o["channel"] = sv(to_string(a.via));
-  o["category"] = a.category;
-  o["severity"] = sv(to_string(a.sev));
-  o["description"] = a.description;
-  json::object loc;
-  loc["jurisdiction_id"] = a.jurisdiction_id;
-  if (!a.address.empty()) loc["address"] = a.address;
-  o["location"] = std::move(loc);
-  if (!a.resident.name.empty() || !a.resident.phone.empty()) {
-    o["resident"] = json::object{{"name", a.resident.name}, {"phone", a.resident.phone}};
-  }
-  if (!a.source_id.empty()) o["source_id"] = a.source_id;
-  if (a.reported_at != instant{}) o["reported_at"] = format_rfc3339(a.reported_at);
-  return o;
-}
-
 result<appeal> decode_appeal(const json::value& v) {
   if (!v.is_object()) return make_error("invalid_field", "an appeal must be a JSON object");
   const reader r(v.as_object(), "");
@@ -300,25 +192,6 @@ result<appeal> decode_appeal(const json::value& v) {
   a.source_id = std::move(source);
   a.reported_at = reported;
   return a;
-}
-
-json::object encode(const sla_clock& c) {
-  static constexpr std::string_view kStates[] = {"idle", "running", "paused", "stopped"};
-  json::object o;
-  o["state"] = sv(kStates[static_cast<int>(c.state)]);
-  if (c.state == clock_state::idle) return o;
-  o["continuous"] = c.continuous;
-  o["target_ms"] = c.target.count();
-  o["started"] = format_rfc3339(c.started);
-  o["due"] = format_rfc3339(c.due);
-  json::array warn;
-  for (auto w : c.warn_at) warn.push_back(json::string(format_rfc3339(w)));
-  o["warn_at"] = std::move(warn);
-  o["warnings_fired"] = c.warnings_fired;
-  o["breached"] = c.breached;
-  if (c.remaining.count() != 0) o["remaining_ms"] = c.remaining.count();
-  if (c.state == clock_state::stopped) o["stopped_at"] = format_rfc3339(c.stopped_at);
-  return o;
 }
 
 result<sla_clock> decode_clock(const json::value& v) {
@@ -356,22 +229,6 @@ result<sla_clock> decode_clock(const json::value& v) {
   c.remaining = duration{remaining};
   c.stopped_at = stopped;
   return c;
-}
-
-json::object encode(const event& e) {
-  json::object o;
-  o["event_id"] = e.id();
-  o["ticket_id"] = e.ticket_id;
-  o["seq"] = e.seq;
-  o["type"] = sv(event_type(e.body));
-  o["schema_version"] = kEventSchemaVersion;
-  o["at"] = format_rfc3339(e.at);
-  o["actor"] = json::object{{"role", sv(to_string(e.by.who))}, {"id", e.by.id}};
-  o["causation"] = e.causation;
-  json::object data;
-  std::visit(body_encoder{data}, e.body);
-  o["data"] = std::move(data);
-  return o;
 }
 
 result<event> decode_event(const json::value& v) {

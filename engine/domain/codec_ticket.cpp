@@ -1,5 +1,5 @@
 // engine/domain/codec_ticket.cpp
-// JSON for ticket snapshots and inbound command bodies.
+// Decoding ticket snapshots and inbound command bodies (encoders: codec_encode.cpp).
 #include "domain/codec.h"
 #include "domain/codec_read.h"
 
@@ -8,13 +8,6 @@ namespace doorstep::codec {
 using detail::reader;
 
 namespace {
-
-json::string_view sv(std::string_view s) { return {s.data(), s.size()}; }
-
-json::value opt_time(const std::optional<instant>& t) {
-  if (!t) return nullptr;
-  return json::string(format_rfc3339(*t));
-}
 
 result<std::optional<instant>> read_opt_time(const reader& r, std::string_view key) {
   if (!r.find(key)) return std::optional<instant>{};
@@ -25,58 +18,6 @@ result<std::optional<instant>> read_opt_time(const reader& r, std::string_view k
 constexpr std::string_view kLevels = "building, grid, community, street, department";
 
 }  // namespace
-
-json::object encode(const escalation_record& e) {
-  return json::object{{"from", sv(to_string(e.from))},
-                      {"to", sv(to_string(e.to))},
-                      {"reason", sv(to_string(e.reason))},
-                      {"at", format_rfc3339(e.at)},
-                      {"unit_id", e.unit_id}};
-}
-
-json::object encode(const ticket& t) {
-  json::object o;
-  o["ticket_id"] = t.id;
-  o["version"] = t.version;
-  o["status"] = sv(to_string(t.st));
-  if (t.st == status::suspended) o["resume_to"] = sv(to_string(t.resume_to));
-  o["category"] = t.category;
-  o["jurisdiction_id"] = t.jurisdiction_id;
-  o["community_id"] = t.community_id;
-  o["severity"] = sv(to_string(t.sev));
-  o["channel"] = sv(to_string(t.via));
-  o["origin"] = encode(t.origin);
-  json::array joined;
-  for (const auto& a : t.joined) joined.push_back(encode(a));
-  o["joined"] = std::move(joined);
-  o["level"] = t.lvl ? json::value(sv(to_string(*t.lvl))) : json::value(nullptr);
-  o["unit_id"] = t.unit_id;
-  o["priority"] = sv(to_string(t.prio));
-  o["sla_policy"] = t.sla_policy;
-  o["rule_id"] = t.rule_id;
-  o["entry_level"] = sv(to_string(t.entry_level));
-  json::array clocks;
-  for (const auto& c : t.clocks) clocks.push_back(encode(c));
-  o["clocks"] = std::move(clocks);
-  json::array esc;
-  for (const auto& e : t.escalations) esc.push_back(encode(e));
-  o["escalations"] = std::move(esc);
-  o["returns"] = t.returns;
-  o["rating"] = t.rating ? json::value(*t.rating) : json::value(nullptr);
-  o["verified"] = t.verified;
-  o["merged_into"] = t.merged_into;
-  json::array from;
-  for (const auto& f : t.merged_from) from.push_back(json::string(f));
-  o["merged_from"] = std::move(from);
-  o["created_at"] = format_rfc3339(t.created_at);
-  o["updated_at"] = format_rfc3339(t.updated_at);
-  o["accepted_at"] = opt_time(t.accepted_at);
-  o["contacted_at"] = opt_time(t.contacted_at);
-  o["resolved_at"] = opt_time(t.resolved_at);
-  o["closed_at"] = opt_time(t.closed_at);
-  o["auto_close_at"] = opt_time(t.auto_close_at);
-  return o;
-}
 
 result<ticket> decode_ticket(const json::value& v) {
   if (!v.is_object()) return make_error("invalid_field", "a ticket must be a JSON object");
@@ -264,12 +205,14 @@ result<command_body> decode_command_body(const json::object& o, std::string_view
                     name.empty() ? "command" : "action");
 }
 
-result<json::value> parse(std::string_view text) {
+result<json::value> parse(std::string_view text) { return parse(text, {}); }
+
+result<json::value> parse(std::string_view text, json::storage_ptr sp) {
   if (!is_valid_utf8(text)) return make_error("invalid_json", "the body is not valid UTF-8");
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;
-  json::value v = json::parse(text, ec, {}, opts);
+  json::value v = json::parse(text, ec, std::move(sp), opts);
   if (ec) return make_error("invalid_json", "malformed JSON: " + ec.message());
   return v;
 }

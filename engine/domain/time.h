@@ -60,6 +60,10 @@ constexpr unsigned weekday_from_days(std::int64_t z) {
 // Formats as RFC 3339 in the given fixed offset, e.g. 2026-02-14T09:00:00+08:00.
 // Milliseconds are printed only when non-zero.
 std::string format_rfc3339(instant t, int offset_minutes = kShanghaiOffsetMinutes);
+// The same text written into `out` (room for kRfc3339Max characters); returns its
+// length. For encoders that append many instants without allocating.
+inline constexpr std::size_t kRfc3339Max = 48;
+std::size_t format_rfc3339(instant t, char* out, int offset_minutes = kShanghaiOffsetMinutes);
 
 // Parses RFC 3339 (date-time with 'Z' or +hh:mm offset, optional fraction).
 // 'T'/'t' and 'Z'/'z' both accepted; fractions finer than a millisecond are truncated.

@@ -52,7 +52,13 @@ result<unsigned> engine::partition_of(const command& c) const {
   return *p;
 }
 
-void engine::post(command c, callback done) {
+void engine::post(command c, callback done) { route_and_enqueue(std::move(c), std::nullopt, std::move(done)); }
+
+void engine::post_at(command c, instant at, callback done) {
+  route_and_enqueue(std::move(c), std::max(at, clock_.now()), std::move(done));
+}
+
+void engine::route_and_enqueue(command c, std::optional<instant> at, callback done) {
   if (auto* s = std::get_if<submit_cmd>(&c.body); s && s->a.jurisdiction_id.empty() && !s->a.address.empty()) {
     auto place = rules_->locate(s->a.address);  // an appeal that names its place only in words
     if (!place) {
@@ -70,7 +76,7 @@ void engine::post(command c, callback done) {
     done(std::move(o));
     return;
   }
-  enqueue(*p, queued{job{std::move(c), std::nullopt}, std::move(done)});
+  enqueue(*p, queued{job{std::move(c), at}, std::move(done)});
 }
 
 void engine::post_to(unsigned p, job j, callback done) {

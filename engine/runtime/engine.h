@@ -67,6 +67,11 @@ class engine {
   // False once a partition is fenced after a failed commit (see partition::execute).
   bool healthy() const;
 
+  // As post(), but the command is decided at `at` instead of the clock's now (clamped
+  // to now when earlier, since no timer may be created in the past). For streams that
+  // carry their own time: replays and benchmarks feeding appeals faster than real time.
+  void post_at(command c, instant at, callback done);
+
   // Convenience for callers off the strands: post and wait.
   outcome execute(command c);
 
@@ -118,6 +123,7 @@ class engine {
   std::optional<store::timer_entry> first_timer(slot& s);
 
   void enqueue(unsigned p, queued q);
+  void route_and_enqueue(command c, std::optional<instant> at, callback done);
   void record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
               std::chrono::steady_clock::duration took, const std::vector<double>& latencies, std::size_t bytes);
   void drain(slot& s);

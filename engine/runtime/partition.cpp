@@ -34,7 +34,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
     return out;
   }
-  store::batch b(store_, index_);
+  store::batch b(store_, index_, batch_bytes_hint_, &tickets_);
   for (const auto& j : jobs) {
     out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
     if (j.in && out.back().err && out.back().err->code == "storage") {
@@ -50,6 +50,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   }
   if (b.commands() == 0) return out;
   last_commit_bytes_ = b.bytes();
+  batch_bytes_hint_ = last_commit_bytes_;
   if (auto s = store_.commit(b); !s) {
     last_commit_bytes_ = 0;
     // Nothing of the group is stored: every outcome reports the failure, including
@@ -60,7 +61,9 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
       o.err = s.err();
       o.skipped = o.dead_lettered = false;
     }
+    return out;
   }
+  b.committed();
   return out;
 }
 
@@ -229,22 +232,19 @@ outcome partition::run_merge(store::batch& b, const command& c, const merge_cmd&
 std::optional<std::string> partition::find_duplicate(store::batch& b, const appeal& a, instant now) {
   if (rules_.tree().find(a.jurisdiction_id) == nullptr) return std::nullopt;
   const auto scope = rules_.duplicate_scope_of(a.jurisdiction_id);
-  const auto since = to_millis(now - rules_.duplicates().window);
-  std::optional<std::string> found;
   const auto prefix = store::duplicate_prefix(index_, a.category, scope);
-  b.scan(prefix, [&](std::string_view key, std::string_view value) {
-    std::int64_t created = 0;
-    try {
-      created = std::stoll(std::string(value));
-    } catch (const std::exception&) {
-      return true;
-    }
-    if (created >= since) {
-      found = std::string(key.substr(prefix.size()));
-      return false;  // ids sort by creation day and number: the first is the oldest
-    }
-    return true;
-  });
+  // Entries sort by creation: the first at or after the window's start is the oldest
+  // open ticket inside the window. Older open tickets are never visited.
+  std::optional<std::string> found;
+  b.scan(
+      prefix,
+      [&](std::string_view key, std::string_view) {
+        const auto id = store::duplicate_ticket(key, prefix);
+        if (id.empty()) return true;  // not a duplicate-index key: skip it
+        found = std::string(id);
+        return false;
+      },
+      store::duplicate_key_from(prefix, now - rules_.duplicates().window));
   return found;
 }
 

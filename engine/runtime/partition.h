@@ -59,6 +59,9 @@ class partition {
  public:
   partition(unsigned index, store::store& s, const routing::rulebook& rules) : index_(index), store_(s), rules_(rules) {}
 
+  // The decoded tickets this partition committed last (for tests and diagnostics).
+  std::size_t cached_tickets() const { return tickets_.size(); }
+
   unsigned index() const { return index_; }
 
   // Decides and stages every job, then commits once. If the commit fails, every
@@ -98,6 +101,10 @@ class partition {
   std::size_t last_commit_bytes_ = 0;
   store::store& store_;
   const routing::rulebook& rules_;
+  std::size_t batch_bytes_hint_ = 0;  // the previous group's size: what the next one reserves
+  // Recently committed tickets, decoded. 2,048 covers the open tickets a duplicate may
+  // join (the window's tickets of a busy partition) at ~3 KB each.
+  store::ticket_cache tickets_{2048};
 };
 
 }  // namespace doorstep::runtime

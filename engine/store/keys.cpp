@@ -7,10 +7,35 @@
 namespace doorstep::store {
 namespace {
 
+// Keys are built on every staged write (twice per index entry: before and after), so
+// they are appended in place rather than formatted.
+void append_padded(std::string& out, std::uint64_t v, int width) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (n < width) out.append(static_cast<std::size_t>(width - n), '0');
+  while (n > 0) out += digits[--n];
+}
+
 std::string pad(std::uint64_t v, int width) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%0*llu", width, static_cast<unsigned long long>(v));
-  return buf;
+  std::string out;
+  append_padded(out, v, width);
+  return out;
+}
+
+// "p007|<family>|" with room for `rest` more characters.
+std::string key_start(unsigned partition, char family, std::size_t rest) {
+  std::string k;
+  k.reserve(7 + rest);
+  k += 'p';
+  append_padded(k, partition, 3);
+  k += '|';
+  k += family;
+  k += '|';
+  return k;
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -35,28 +60,49 @@ std::optional<T> to_number(std::string_view s) {
 
 }  // namespace
 
-std::string partition_prefix(unsigned partition) { return "p" + pad(partition, 3) + "|"; }
-
-std::string family_prefix(unsigned partition, char family) {
-  return partition_prefix(partition) + family + "|";
+std::string partition_prefix(unsigned partition) {
+  std::string k = "p";
+  append_padded(k, partition, 3);
+  return k + "|";
 }
 
+std::string family_prefix(unsigned partition, char family) { return key_start(partition, family, 0); }
+
 std::string snapshot_key(unsigned partition, std::string_view ticket_id) {
-  return family_prefix(partition, kSnapshot) + std::string(ticket_id);
+  auto k = key_start(partition, kSnapshot, ticket_id.size());
+  k += ticket_id;
+  return k;
 }
 
 std::string event_prefix(unsigned partition, std::string_view ticket_id) {
-  return family_prefix(partition, kEvent) + std::string(ticket_id) + "|";
+  auto k = key_start(partition, kEvent, ticket_id.size() + 1);
+  k += ticket_id;
+  k += '|';
+  return k;
 }
 
 std::string event_key(unsigned partition, std::string_view ticket_id, std::uint64_t seq) {
-  return event_prefix(partition, ticket_id) + pad(seq, 10);
+  auto k = key_start(partition, kEvent, ticket_id.size() + 11);
+  k += ticket_id;
+  k += '|';
+  append_padded(k, seq, 10);
+  return k;
 }
 
 std::string timer_key(unsigned partition, std::string_view ticket_id, const pending_timer& t) {
-  return family_prefix(partition, kTimer) + pad(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t.at))), 13) +
-         "|" + std::string(ticket_id) + "|" + std::string(to_string(t.clock)) + "|" + std::string(to_string(t.kind)) +
-         "|" + std::to_string(t.ordinal);
+  const auto clock = to_string(t.clock);
+  const auto kind = to_string(t.kind);
+  auto k = key_start(partition, kTimer, 13 + ticket_id.size() + clock.size() + kind.size() + 7);
+  append_padded(k, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t.at))), 13);
+  k += '|';
+  k += ticket_id;
+  k += '|';
+  k += clock;
+  k += '|';
+  k += kind;
+  k += '|';
+  append_padded(k, t.ordinal, 1);
+  return k;
 }
 
 std::optional<timer_entry> parse_timer_key(std::string_view key) {
@@ -73,11 +119,15 @@ std::optional<timer_entry> parse_timer_key(std::string_view key) {
 }
 
 std::string source_key(unsigned partition, std::string_view source_id) {
-  return family_prefix(partition, kSource) + std::string(source_id);
+  auto k = key_start(partition, kSource, source_id.size());
+  k += source_id;
+  return k;
 }
 
 std::string outbox_key(unsigned partition, std::uint64_t seq) {
-  return family_prefix(partition, kOutbox) + pad(seq, 16);
+  auto k = key_start(partition, kOutbox, 16);
+  append_padded(k, seq, 16);
+  return k;
 }
 
 std::string dead_letter_key(unsigned partition, std::uint64_t seq) {
@@ -85,23 +135,60 @@ std::string dead_letter_key(unsigned partition, std::uint64_t seq) {
 }
 
 std::string meta_key(unsigned partition, std::string_view name) {
-  return family_prefix(partition, kMeta) + std::string(name);
+  auto k = key_start(partition, kMeta, name.size());
+  k += name;
+  return k;
 }
 
 std::string duplicate_prefix(unsigned partition, std::string_view category, std::string_view scope) {
-  return family_prefix(partition, kDuplicate) + std::string(category) + "|" + std::string(scope) + "|";
+  auto k = key_start(partition, kDuplicate, category.size() + scope.size() + 2);
+  k += category;
+  k += '|';
+  k += scope;
+  k += '|';
+  return k;
+}
+
+namespace {
+std::string created_field(instant t) { return pad(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t))), 13); }
+}  // namespace
+
+std::string duplicate_key_from(std::string_view prefix, instant since) {
+  return std::string(prefix) + created_field(since) + "|";
+}
+
+std::string_view duplicate_ticket(std::string_view key, std::string_view prefix) {
+  constexpr std::size_t created_width = 13 + 1;  // "<ms:13>|"
+  if (key.size() <= prefix.size() + created_width || key.substr(0, prefix.size()) != prefix ||
+      key[prefix.size() + created_width - 1] != '|') {
+    return {};
+  }
+  return key.substr(prefix.size() + created_width);
 }
 
 std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std::string_view dup_scope) {
   std::vector<index_entry> out;
   if (!t.exists()) return out;
+  out.reserve(2 * kClockCount + 3);
   for (const auto& timer : pending_timers(t)) out.push_back({timer_key(partition, t.id, timer), {}});
-  out.push_back({family_prefix(partition, kWorklist) + std::string(to_string(t.st)) + "|" +
-                     std::string(t.lvl ? to_string(*t.lvl) : "none") + "|" + t.unit_id + "|" + t.id,
-                 {}});
+  const auto st = to_string(t.st);
+  const std::string_view lvl = t.lvl ? to_string(*t.lvl) : "none";
+  auto worklist = key_start(partition, kWorklist, st.size() + lvl.size() + t.unit_id.size() + t.id.size() + 3);
+  worklist += st;
+  worklist += '|';
+  worklist += lvl;
+  worklist += '|';
+  worklist += t.unit_id;
+  worklist += '|';
+  worklist += t.id;
+  out.push_back({std::move(worklist), {}});
   if (is_open(t.st)) {
-    out.push_back({duplicate_prefix(partition, t.category, dup_scope) + t.id,
-                   std::to_string(to_millis(t.created_at))});
+    auto dup = duplicate_prefix(partition, t.category, dup_scope);
+    dup.reserve(dup.size() + 14 + t.id.size());
+    append_padded(dup, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t.created_at))), 13);
+    dup += '|';
+    dup += t.id;
+    out.push_back({std::move(dup), {}});
   }
   std::sort(out.begin(), out.end());
   return out;

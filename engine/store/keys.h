@@ -7,7 +7,7 @@
 //   p007|e|<ticket>|<seq:10>                      event (event JSON), append-only
 //   p007|t|<due ms:13>|<ticket>|<clock>|<kind>|<n> pending timer (deadline index)
 //   p007|x|<status>|<level>|<unit>|<ticket>       worklist index (open and closed)
-//   p007|d|<category>|<scope node>|<ticket>       open-duplicate index; value: created ms
+//   p007|d|<category>|<scope node>|<created ms:13>|<ticket>  open-duplicate index (by creation)
 //   p007|k|<source id>                            idempotency: value ticket id
 //   p007|o|<outbox seq:16>                        outbox: "<ticket>\t<event id>\t<type>\n<event JSON>"
 //                                                 awaiting publication (store/outbox.h)
@@ -37,6 +37,11 @@ std::string outbox_key(unsigned partition, std::uint64_t seq);
 std::string dead_letter_key(unsigned partition, std::uint64_t seq);
 std::string meta_key(unsigned partition, std::string_view name);
 std::string duplicate_prefix(unsigned partition, std::string_view category, std::string_view scope);
+// Where the open tickets of a duplicate prefix created at or after `since` begin: one
+// seek finds the oldest open ticket inside a window, however many older ones stay open.
+std::string duplicate_key_from(std::string_view prefix, instant since);
+// The ticket id of a duplicate-index key under `prefix`, or empty if it has another shape.
+std::string_view duplicate_ticket(std::string_view key, std::string_view prefix);
 
 // The family of a key within its partition: 's', 'e', 't', 'x', 'd', 'k', 'o', 'q', 'm'.
 inline constexpr char kSnapshot = 's', kEvent = 'e', kTimer = 't', kWorklist = 'x', kDuplicate = 'd',

@@ -3,8 +3,11 @@
 #include <rocksdb/listener.h>
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <iterator>
 #include <mutex>
 
@@ -17,19 +20,29 @@ error storage_error(const rocksdb::Status& s, std::string_view what) {
   return make_error("storage", std::string(what) + ": " + s.ToString());
 }
 
+// Snapshots are read on every command but the first of a ticket: the parsed tree lives
+// in a stack buffer (spilling to the heap only for very large tickets) and is dropped whole.
 result<ticket> decode_snapshot(std::string_view value) {
-  auto v = codec::parse(value);
+  alignas(std::max_align_t) unsigned char buffer[16384];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  auto v = codec::parse(value, &arena);
   if (!v) return v.err();
   return codec::decode_ticket(*v);
 }
 
-std::string encode_text(const codec::json::object& o) { return codec::json::serialize(o); }
-
-// The smallest key greater than every key starting with `prefix`.
+// The smallest key greater than every key starting with `prefix`; empty when there is
+// none (the empty prefix, or one of only 0xFF bytes): then nothing bounds the scan.
 std::string prefix_end(std::string prefix) {
   while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
   if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
   return prefix;
+}
+
+// Read options bounded above by `upper` (the slice must outlive the iterator).
+rocksdb::ReadOptions bounded_by(const rocksdb::Slice& upper) {
+  rocksdb::ReadOptions ro;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper;
+  return ro;
 }
 
 bool has_prefix(std::string_view key, std::string_view prefix) {
@@ -40,16 +53,38 @@ bool has_prefix(std::string_view key, std::string_view prefix) {
 
 // ---------------------------------------------------------------------------------- batch
 
-batch::batch(store& s, unsigned partition) : store_(s), partition_(partition), wb_(rocksdb::BytewiseComparator(), 0, true) {}
+batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache)
+    : store_(s), partition_(partition), writes_(reserve_bytes), cache_(cache) {}
+
+namespace {
+// The families a group reads back before committing (see batch).
+bool read_back(std::string_view key) {
+  if (key.size() < 7 || key[0] != 'p' || key[4] != '|' || key[6] != '|') return true;  // unknown shape: be safe
+  const char family = key[5];
+  return family == kSnapshot || family == kDuplicate || family == kSource || family == kMeta;
+}
+}  // namespace
+
+void batch::put(const std::string& key, std::string_view value) {
+  writes_.Put(key, rocksdb::Slice(value.data(), value.size()));
+  if (read_back(key)) overlay_.insert_or_assign(key, std::string(value));
+}
+
+void batch::del(const std::string& key) {
+  writes_.Delete(key);
+  if (read_back(key)) overlay_.insert_or_assign(key, std::nullopt);
+}
 
 std::optional<std::string> batch::get(const std::string& key) {
-  std::string value;
-  auto s = wb_.GetFromBatchAndDB(store_.db(), rocksdb::ReadOptions(), key, &value);
-  if (s.ok()) return value;
-  return std::nullopt;
+  if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
+  return store_.get(key);
 }
 
 result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
+  if (auto it = tickets_.find(ticket_id); it != tickets_.end()) return std::optional<ticket>{it->second};
+  if (cache_) {
+    if (const auto* t = cache_->find(ticket_id)) return std::optional<ticket>{*t};
+  }
   auto value = get(snapshot_key(partition_, ticket_id));
   if (!value) return std::optional<ticket>{};
   auto t = decode_snapshot(*value);
@@ -58,20 +93,34 @@ result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
 }
 
 void batch::scan(const std::string& prefix,
-                 const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+                 const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                 const std::string& from) {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> base(store_.db()->NewIterator(ro));
-  std::unique_ptr<rocksdb::Iterator> it(wb_.NewIteratorWithBase(base.release()));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
-    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  const auto ro = bounded_by(upper_slice);
+  std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(ro));
+  const std::string& start = from > prefix ? from : prefix;
+  it->Seek(start);
+  auto staged = overlay_.lower_bound(std::string_view(start));
+  // Merge committed keys with staged ones; a staged key shadows (or deletes) its committed value.
+  for (;;) {
+    const bool in_db = it->Valid() && has_prefix(it->key().ToStringView(), prefix);
+    const bool in_batch = staged != overlay_.end() && has_prefix(staged->first, prefix);
+    if (!in_db && !in_batch) return;
+    const int order = !in_db ? 1 : !in_batch ? -1 : it->key().ToStringView().compare(staged->first);
+    if (order < 0) {
+      if (!fn(it->key().ToStringView(), it->value().ToStringView())) return;
+      it->Next();
+      continue;
+    }
+    if (staged->second && !fn(staged->first, *staged->second)) return;
+    if (order == 0) it->Next();
+    ++staged;
   }
 }
 
 void batch::erase(const std::string& key) {
-  wb_.Delete(key);
+  del(key);
   ++commands_;
 }
 
@@ -80,7 +129,8 @@ std::uint64_t batch::next_counter(const std::string& name) {
   std::uint64_t v = 0;
   if (auto cur = get(key)) v = std::stoull(*cur);
   ++v;
-  wb_.Put(key, std::to_string(v));
+  overlay_.insert_or_assign(key, std::to_string(v));
+  if (std::find(counters_.begin(), counters_.end(), key) == counters_.end()) counters_.push_back(key);
   return v;
 }
 
@@ -91,7 +141,7 @@ std::optional<std::int64_t> batch::consumed(std::string_view source) {
 }
 
 void batch::mark_consumed(std::string_view source, std::int64_t offset) {
-  wb_.Put(meta_key(partition_, "in|" + std::string(source)), std::to_string(offset));
+  put(meta_key(partition_, "in|" + std::string(source)), std::to_string(offset));
   ++commands_;
 }
 
@@ -100,16 +150,32 @@ void batch::stage_dead_letter(std::string encoded) {
     dlq_seq_ = 0;
     if (auto cur = get(meta_key(partition_, "dlq_seq"))) dlq_seq_ = std::stoull(*cur);
   }
-  wb_.Put(dead_letter_key(partition_, ++*dlq_seq_), encoded);
-  wb_.Put(meta_key(partition_, "dlq_seq"), std::to_string(*dlq_seq_));
+  writes_.Put(dead_letter_key(partition_, ++*dlq_seq_), encoded);
+}
+
+void batch::committed() {
+  if (cache_) {
+    for (auto& [id, t] : tickets_) cache_->put(std::move(t));
+  }
+  tickets_.clear();
+}
+
+rocksdb::WriteBatch& batch::finish() {
+  if (outbox_seq_) writes_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
+  if (dlq_seq_) writes_.Put(meta_key(partition_, "dlq_seq"), std::to_string(*dlq_seq_));
+  for (const auto& key : counters_) writes_.Put(key, *overlay_.at(key));
+  counters_.clear();
+  outbox_seq_.reset();
+  dlq_seq_.reset();
+  return writes_;
 }
 
 void batch::stage(const ticket& before, const ticket& after, const std::vector<event>& events,
                   std::string_view dup_scope_before, std::string_view dup_scope_after,
                   const std::vector<std::pair<std::string, std::string>>& idempotency) {
   for (const auto& e : events) {
-    const auto text = encode_text(codec::encode(e));
-    wb_.Put(event_key(partition_, e.ticket_id, e.seq), text);
+    const auto text = codec::to_text(e);
+    put(event_key(partition_, e.ticket_id, e.seq), text);
     if (!outbox_seq_) {
       outbox_seq_ = 0;
       if (auto cur = get(meta_key(partition_, "outbox_seq"))) outbox_seq_ = std::stoull(*cur);
@@ -123,21 +189,21 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
     entry += event_type(e.body);
     entry += '\n';
     entry += text;
-    wb_.Put(outbox_key(partition_, ++*outbox_seq_), entry);
+    put(outbox_key(partition_, ++*outbox_seq_), entry);
   }
-  if (outbox_seq_) wb_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
-  wb_.Put(snapshot_key(partition_, after.id), encode_text(codec::encode(after)));
+  put(snapshot_key(partition_, after.id), codec::to_text(after));
+  tickets_.insert_or_assign(after.id, after);
 
   const auto old_entries = index_entries(partition_, before, dup_scope_before);
   const auto new_entries = index_entries(partition_, after, dup_scope_after);
   std::vector<index_entry> removed;
   std::set_difference(old_entries.begin(), old_entries.end(), new_entries.begin(), new_entries.end(),
                       std::back_inserter(removed));
-  for (const auto& e : removed) wb_.Delete(e.key);
+  for (const auto& e : removed) del(e.key);
   for (const auto& e : new_entries) {
-    if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) wb_.Put(e.key, e.value);
+    if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) put(e.key, e.value);
   }
-  for (const auto& [id, value] : idempotency) wb_.Put(source_key(partition_, id), value);
+  for (const auto& [id, value] : idempotency) put(source_key(partition_, id), value);
   ++commands_;
 }
 
@@ -240,8 +306,10 @@ store::~store() {
 status_result store::commit(batch& b) {
   rocksdb::WriteOptions wo;
   wo.sync = opts_.sync;
-  auto s = db_->Write(wo, b.wb_.GetWriteBatch());
+  auto& wb = b.finish();
+  auto s = db_->Write(wo, &wb);
   if (!s.ok()) return storage_error(s, "commit failed");
+  if (opts_.commit_tap) opts_.commit_tap(b.partition_, wb.Data());
   return ok_v;
 }
 
@@ -255,8 +323,7 @@ void store::scan(const std::string& prefix,
                  const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
+  const auto ro = bounded_by(upper_slice);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
@@ -296,8 +363,7 @@ std::optional<timer_entry> store::first_timer(unsigned partition, instant floor)
   const auto prefix = family_prefix(partition, kTimer);
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
+  const auto ro = bounded_by(upper_slice);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   pending_timer probe;
   probe.at = floor;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <tuple>
@@ -308,6 +309,59 @@ TEST(codec, chinese_text_is_written_verbatim_as_utf8) {
   EXPECT_NE(ticket_text.find("扫网格服务牌反映：垃圾桶满了"), std::string::npos) << ticket_text;
   EXPECT_NE(ticket_text.find("\"name\":\"李建华\""), std::string::npos) << ticket_text;
   EXPECT_EQ(ticket_text.find("\\u"), std::string::npos);
+}
+
+// The store writes to_text() directly; it must be the very text Boost.JSON prints for
+// the same document (field order, escaping, numbers), so readers and the schemas see
+// one encoding whichever path produced it.
+TEST(codec, direct_text_is_what_boost_json_prints_for_every_event_and_ticket) {
+  for (const auto& e : all_events()) {
+    const auto text = codec::to_text(e);
+    EXPECT_EQ(text, codec::json::serialize(codec::json::parse(text))) << text;
+    EXPECT_EQ(text, codec::json::serialize(codec::encode(e)));
+  }
+  for (const auto& s : {main_life(), suspended_life(), returned_life(), merged_life()}) {
+    for (const auto& t : s.snapshots()) {
+      const auto text = codec::to_text(t);
+      EXPECT_EQ(text, codec::json::serialize(codec::json::parse(text))) << text;
+    }
+  }
+}
+
+TEST(codec, strings_are_escaped_exactly_as_boost_json_escapes_them) {
+  appeal a;
+  a.category = "noise";
+  a.jurisdiction_id = "runtai-huayuan-b1";
+  a.description = std::string("引号\"反斜杠\\换行\n制表\t回车\r退格\b换页\f") + '\x01' + '\x1f' + '\x7f' +
+                  "/斜杠 😀 end";
+  a.resident = {"王\"秀英", "138\u2028"};
+  const auto text = codec::to_text(a);
+  EXPECT_EQ(text, codec::json::serialize(codec::json::parse(text))) << text;
+  EXPECT_NE(text.find("\\u0001"), std::string::npos) << text;  // control characters as \u00xx, lower-case hex
+  EXPECT_NE(text.find("\\u001f"), std::string::npos) << text;
+  auto back = codec::decode_appeal(codec::json::parse(text));
+  ASSERT_TRUE(back.ok()) << back.err().message;
+  EXPECT_EQ(back->description, a.description);
+  EXPECT_EQ(back->resident, a.resident);
+}
+
+TEST(codec, random_strings_are_escaped_as_boost_json_escapes_them_at_any_position) {
+  // Escapes land anywhere relative to the encoder's 8-byte fast path.
+  const std::vector<std::string> pieces = {"a", "Z", " ", "\"", "\\", "\n", "\t", std::string(1, '\0'), "\x01", "\x1f",
+                                           "\x7f", "/", "网", "格", "😀", "0123456"};
+  std::mt19937 rng(6);
+  for (int i = 0; i < 3000; ++i) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 24);
+    for (int k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
+    appeal a;
+    a.category = "noise";
+    a.jurisdiction_id = "runtai-huayuan-b1";
+    a.description = s;
+    const auto text = codec::to_text(a);
+    ASSERT_EQ(text, codec::json::serialize(codec::json::parse(text))) << text;
+    ASSERT_EQ(codec::json::parse(text).at("description").as_string(), s);
+  }
 }
 
 TEST(codec, decode_event_rejects_an_unknown_type_and_a_bad_time) {

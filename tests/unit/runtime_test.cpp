@@ -145,6 +145,20 @@ TEST_F(runtime_test, an_appeal_after_the_duplicate_window_opens_a_new_ticket) {
   EXPECT_NE(later.ticket_id, first.ticket_id);
 }
 
+TEST_F(runtime_test, an_appeal_joins_the_oldest_open_ticket_inside_the_window_not_an_older_open_one) {
+  auto stale = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));  // stays open, ages out of the window
+  const auto window = demo_config().rules->duplicates().window;
+  clock_.advance_to(at(2026, 3, 2, 9) + window + std::chrono::minutes(1));
+  auto fresh = run(submit("runtai-huayuan-b1", "small_ads", "s-2"));
+  ASSERT_TRUE(fresh.created);
+  clock_.advance_to(clock_.now() + std::chrono::hours(1));
+  auto third = run(submit("runtai-huayuan-b3", "small_ads", "s-3"));  // same compound
+  EXPECT_TRUE(third.joined);
+  EXPECT_EQ(third.ticket_id, fresh.ticket_id);
+  EXPECT_NE(third.ticket_id, stale.ticket_id);
+  expect_consistent();
+}
+
 TEST_F(runtime_test, deadlines_fire_warnings_then_breach_and_escalate_exactly_once) {
   auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
   const auto accept_due = t.after.clock(clock_kind::accept).due;
@@ -205,6 +219,23 @@ TEST_F(runtime_test, many_concurrent_commands_commit_in_groups_and_stay_consiste
   }
   // 4 places x 2 categories: everything else joined those 8 open tickets
   EXPECT_EQ(tickets.size(), 8u);
+  expect_consistent();
+}
+
+TEST_F(runtime_test, a_command_posted_with_its_own_time_is_decided_at_that_time_never_before_now) {
+  const auto later = at(2026, 3, 4, 15, 30);
+  std::promise<runtime::outcome> first, second;
+  engine_->post_at(submit("runtai-huayuan-b1", "small_ads", "s-1"), later,
+                   [&first](runtime::outcome o) { first.set_value(std::move(o)); });
+  engine_->post_at(submit("runtai-xincun-b1", "noise", "s-2"), at(2026, 3, 1, 9),  // before the clock
+                   [&second](runtime::outcome o) { second.set_value(std::move(o)); });
+  auto a = first.get_future().get();
+  auto b = second.get_future().get();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a.after.created_at, later);
+  EXPECT_EQ(a.events.front().at, later);
+  EXPECT_EQ(b.after.created_at, clock_.now());
+  EXPECT_EQ(clock_.now(), at(2026, 3, 2, 9));  // the clock itself did not move
   expect_consistent();
 }
 

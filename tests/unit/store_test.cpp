@@ -55,6 +55,34 @@ TEST(keys, ticket_ids_are_readable_sortable_and_name_their_partition) {
   EXPECT_FALSE(store::partition_of_ticket("T20260214-007-00x123"));
 }
 
+TEST(keys, every_family_has_the_documented_layout) {
+  const std::string id = "T20260214-007-000123";
+  EXPECT_EQ(store::partition_prefix(7), "p007|");
+  EXPECT_EQ(store::family_prefix(7, store::kTimer), "p007|t|");
+  EXPECT_EQ(store::snapshot_key(7, id), "p007|s|T20260214-007-000123");
+  EXPECT_EQ(store::event_prefix(7, id), "p007|e|T20260214-007-000123|");
+  EXPECT_EQ(store::event_key(7, id, 12), "p007|e|T20260214-007-000123|0000000012");
+  EXPECT_EQ(store::source_key(7, "a-681"), "p007|k|a-681");
+  EXPECT_EQ(store::outbox_key(7, 5), "p007|o|0000000000000005");
+  EXPECT_EQ(store::meta_key(7, "ticket_seq"), "p007|m|ticket_seq");
+  EXPECT_EQ(store::duplicate_prefix(7, "noise", "runtai-huayuan"), "p007|d|noise|runtai-huayuan|");
+  EXPECT_EQ(store::timer_key(7, id, pending_timer{from_millis(1771030800000), clock_kind::accept, timer_kind::warning, 1}),
+            "p007|t|1771030800000|T20260214-007-000123|accept|warning|1");
+  EXPECT_EQ(store::family_prefix(1234, store::kMeta), "p1234|m|");  // wider numbers are not cut
+  ticket t;
+  t.id = id;
+  t.version = 2;
+  t.st = status::dispatched;
+  t.lvl = level::grid;
+  t.unit_id = "runtai-g1-worker";
+  t.category = "noise";
+  t.created_at = from_millis(1771030800000);
+  const auto entries = store::index_entries(7, t, "runtai-huayuan");
+  ASSERT_EQ(entries.size(), 2u);  // no running clocks: worklist and duplicate entries
+  EXPECT_EQ(entries[0].key, "p007|d|noise|runtai-huayuan|1771030800000|T20260214-007-000123");
+  EXPECT_EQ(entries[1].key, "p007|x|dispatched|grid|runtai-g1-worker|T20260214-007-000123");
+}
+
 TEST(keys, timer_keys_round_trip_and_sort_by_due_time) {
   pending_timer early{at(2026, 3, 1, 9), clock_kind::accept, timer_kind::warning, 1};
   pending_timer late{at(2026, 3, 1, 10), clock_kind::resolve, timer_kind::breach, 0};
@@ -67,6 +95,31 @@ TEST(keys, timer_keys_round_trip_and_sort_by_due_time) {
   EXPECT_EQ(parsed->ticket_id, "T20260301-003-000001");
   EXPECT_EQ(parsed->timer, early);
   EXPECT_FALSE(store::parse_timer_key("p003|t|nonsense"));
+}
+
+TEST(keys, duplicate_index_keys_sort_by_creation_so_one_seek_skips_older_open_tickets) {
+  ticket older, newer;
+  older.id = "T20260301-003-000009";  // a higher number, created earlier: order is by time, not id
+  newer.id = "T20260301-003-000002";
+  for (auto* t : {&older, &newer}) {
+    t->version = 2;
+    t->st = status::dispatched;
+    t->category = "noise";
+  }
+  older.created_at = at(2026, 3, 1, 8);
+  newer.created_at = at(2026, 3, 1, 10);
+  auto dup_key = [](const ticket& t) {
+    for (const auto& e : store::index_entries(3, t, "runtai-huayuan")) {
+      if (e.key.rfind("p003|d|", 0) == 0) return e.key;
+    }
+    return std::string{};
+  };
+  const auto prefix = store::duplicate_prefix(3, "noise", "runtai-huayuan");
+  const auto from = store::duplicate_key_from(prefix, at(2026, 3, 1, 9));
+  EXPECT_LT(dup_key(older), from);
+  EXPECT_GT(dup_key(newer), from);
+  EXPECT_EQ(store::duplicate_ticket(dup_key(newer), prefix), newer.id);
+  EXPECT_EQ(store::duplicate_ticket(prefix + "garbage", prefix), "");
 }
 
 TEST(store, a_committed_batch_is_readable_and_survives_reopening) {
@@ -90,6 +143,59 @@ TEST(store, a_committed_batch_is_readable_and_survives_reopening) {
   EXPECT_EQ(fold(*log), staged);
   EXPECT_EQ(s->get(store::source_key(1, "src-1")), id);
   EXPECT_TRUE(s->first_timer(1).has_value());
+}
+
+TEST(store, scanning_the_empty_prefix_visits_every_key) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  EXPECT_EQ(count_keys(*s), 1u);  // meta|partitions
+  store::batch b(*s, 1);
+  stage_submit(b, store::make_ticket_id(at(2026, 2, 10, 9), 1, 1), "src-1", at(2026, 2, 10, 9));
+  ASSERT_TRUE(s->commit(b).ok());
+  std::vector<std::string> keys;
+  s->scan("", [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  });
+  ASSERT_GT(keys.size(), 10u);  // events, snapshot, indexes, source key, outbox, counters
+  EXPECT_EQ(keys.front(), "meta|partitions");
+  EXPECT_EQ(std::count(keys.begin(), keys.end(), store::snapshot_key(1, "T20260210-001-000001")), 1);
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+}
+
+TEST(store, a_ticket_with_many_joined_appeals_loads_intact) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto t0 = at(2026, 2, 10, 9);
+  const auto id = store::make_ticket_id(t0, 1, 1);
+  ticket t;
+  {
+    store::batch b(*s, 1);
+    t = stage_submit(b, id, "src-0", t0);
+    ASSERT_TRUE(s->commit(b).ok());
+  }
+  // 120 neighbours join: the snapshot grows far past the decoder's 16 KiB stack buffer.
+  for (int i = 1; i <= 120; ++i) {
+    auto join = testing::submit("runtai-huayuan-b1", "street_light", "src-" + std::to_string(i),
+                                "楼道的灯又坏了，第" + std::to_string(i) + "次反映，请尽快处理");
+    join.ticket_id = id;
+    auto events = decide(t, join, t0 + std::chrono::minutes(i), *demo_config().rules);
+    ASSERT_TRUE(events.ok()) << events.err().message;
+    ticket after = t;
+    for (const auto& e : *events) after = apply(after, e);
+    store::batch b(*s, 1);
+    b.stage(t, after, *events, dup_scope(t), dup_scope(after));
+    ASSERT_TRUE(s->commit(b).ok());
+    t = after;
+  }
+  ASSERT_GT(s->get(store::snapshot_key(1, id))->size(), 32768u);
+  auto loaded = s->load_ticket(id);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ(**loaded, t);
+  store::batch b(*s, 1);
+  auto staged = b.load_ticket(id);
+  ASSERT_TRUE(staged.ok() && staged->has_value());
+  EXPECT_EQ((*staged)->joined.size(), 120u);
 }
 
 TEST(store, an_uncommitted_batch_leaves_nothing_behind) {
@@ -140,6 +246,93 @@ TEST(backup, a_backup_holds_everything_committed_and_copies_the_files_beside_the
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.err().code, "already_exists");
   EXPECT_TRUE(std::filesystem::exists(target / "tokens.json"));
+}
+
+TEST(store, a_batch_scan_merges_staged_duplicate_entries_and_hides_staged_deletes) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto t0 = at(2026, 2, 10, 9);
+  const auto first_id = store::make_ticket_id(t0, 1, 1);
+  const auto second_id = store::make_ticket_id(t0, 1, 2);
+  ticket first;
+  {
+    store::batch b(*s, 1);
+    first = stage_submit(b, first_id, "src-1", t0);
+    ASSERT_TRUE(s->commit(b).ok());
+  }
+  const auto prefix = store::duplicate_prefix(1, "street_light", dup_scope(first));
+  auto keys_under = [&](auto& reader) {
+    std::vector<std::string> keys;
+    reader.scan(prefix, [&](std::string_view k, std::string_view) {
+      keys.emplace_back(store::duplicate_ticket(k, prefix));
+      return true;
+    });
+    return keys;
+  };
+  store::batch b(*s, 1);
+  stage_submit(b, second_id, "src-2", t0);  // a second open ticket, staged only
+  EXPECT_EQ(keys_under(b), (std::vector<std::string>{first_id, second_id}));
+  auto cancel = testing::action(first_id, cancel_cmd{"居民已自行解决"}, role::operator_);
+  auto events = decide(first, cancel, t0, *demo_config().rules);
+  ASSERT_TRUE(events.ok());
+  ticket cancelled = first;
+  for (const auto& e : *events) cancelled = apply(cancelled, e);
+  b.stage(first, cancelled, *events, dup_scope(first), dup_scope(cancelled));  // closes: its entry goes
+  EXPECT_EQ(keys_under(b), (std::vector<std::string>{second_id}));
+  EXPECT_EQ(keys_under(*s), (std::vector<std::string>{first_id}));  // nothing committed yet
+  ASSERT_TRUE(s->commit(b).ok());
+  EXPECT_EQ(keys_under(*s), (std::vector<std::string>{second_id}));
+}
+
+TEST(store, a_counter_bumped_many_times_in_a_group_is_written_once) {
+  temp_dir dir;
+  std::size_t writes = 0;
+  store::options opts{4, false, true, false};
+  opts.commit_tap = [&writes](unsigned, std::string_view data) {
+    struct counter_puts : rocksdb::WriteBatch::Handler {
+      std::size_t n = 0;
+      void Put(const rocksdb::Slice& key, const rocksdb::Slice&) override { n += key.ToString() == "p000|m|seq"; }
+    } h;
+    rocksdb::WriteBatch wb{std::string(data)};
+    EXPECT_TRUE(wb.Iterate(&h).ok());
+    writes += h.n;
+  };
+  auto s = store::store::open(dir.path() / "db", opts);
+  ASSERT_TRUE(s.ok());
+  store::batch b(**s, 0);
+  EXPECT_EQ(b.next_counter("seq"), 1u);
+  EXPECT_EQ(b.next_counter("seq"), 2u);
+  EXPECT_EQ(b.next_counter("seq"), 3u);
+  b.erase("p000|x|stale");  // something to commit
+  ASSERT_TRUE((*s)->commit(b).ok());
+  EXPECT_EQ(writes, 1u);
+  EXPECT_EQ((*s)->get("p000|m|seq"), "3");
+  store::batch next(**s, 0);
+  EXPECT_EQ(next.next_counter("seq"), 4u);
+}
+
+TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
+  temp_dir dir;
+  std::vector<std::pair<unsigned, std::string>> seen;
+  store::options opts{4, false, true, false};
+  opts.commit_tap = [&seen](unsigned partition, std::string_view data) { seen.emplace_back(partition, data); };
+  auto s = store::store::open(dir.path() / "db", opts);
+  ASSERT_TRUE(s.ok());
+  store::batch b(**s, 2);
+  const auto t = stage_submit(b, "T20260301-002-000001", "src-1", at(2026, 3, 1, 9));
+  ASSERT_TRUE((*s)->commit(b).ok());
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, 2u);
+  // Replaying the tapped batch into another store reproduces the committed state.
+  temp_dir other;
+  auto copy = open_store(other);
+  rocksdb::WriteBatch replay(seen[0].second);
+  EXPECT_EQ(static_cast<std::size_t>(replay.Count()), count_keys(**s) - 1);  // all but meta|partitions
+  ASSERT_TRUE(copy->db()->Write(rocksdb::WriteOptions(), &replay).ok());
+  auto loaded = copy->load_ticket(t.id);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ(**loaded, t);
+  EXPECT_EQ(count_keys(*copy), count_keys(**s));
 }
 
 TEST(store, refuses_to_open_with_a_different_partition_count) {

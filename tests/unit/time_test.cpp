@@ -4,6 +4,7 @@
 // (56 years * 365 + 14 leap days 1972..2024), i.e. 1'767'225'600'000 ms.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -91,6 +92,33 @@ TEST(rfc3339, formats_in_the_requested_fixed_offset) {
   };
   for (const auto& c : cases) {
     EXPECT_EQ(format_rfc3339(from_millis(c.millis), c.offset_minutes), c.expected);
+  }
+}
+
+TEST(rfc3339, formats_like_printf_for_every_year_and_offset) {
+  // The formatter writes digits itself for years 0..9999; printf is the reference.
+  auto reference = [](instant t, int offset) {
+    const std::int64_t local = to_millis(t) + offset * 60000LL;
+    const std::int64_t days = local >= 0 ? local / kDay : (local - kDay + 1) / kDay;
+    const std::int64_t in_day = local - days * kDay;
+    const auto d = civil_from_days(days);
+    char buf[64];
+    int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", d.year, d.month, d.day,
+                          static_cast<int>(in_day / kHour), static_cast<int>(in_day / 60000 % 60),
+                          static_cast<int>(in_day / 1000 % 60));
+    if (in_day % 1000) n += std::snprintf(buf + n, sizeof buf - n, ".%03d", static_cast<int>(in_day % 1000));
+    std::snprintf(buf + n, sizeof buf - n, "%c%02d:%02d", offset < 0 ? '-' : '+', std::abs(offset) / 60,
+                  std::abs(offset) % 60);
+    return std::string(buf);
+  };
+  std::mt19937_64 rng(3339);
+  // From about year -100 to year 10100: both sides of the digit-by-digit range.
+  std::uniform_int_distribution<std::int64_t> millis(-(719528 + 36600) * kDay, (2932896 + 36600) * kDay);
+  const int offsets[] = {-720, -300, -1, 0, 1, 330, 480, 545, 840};
+  for (int i = 0; i < 20000; ++i) {
+    const instant t = from_millis(i % 3 == 0 ? millis(rng) / 1000 * 1000 : millis(rng));
+    const int offset = offsets[i % std::size(offsets)];
+    ASSERT_EQ(format_rfc3339(t, offset), reference(t, offset)) << to_millis(t);
   }
 }
 

@@ -1,0 +1,412 @@
+// engine/domain/codec_encode.cpp
+// Every encoder, once: appeals, SLA clocks, escalation records, events and ticket
+// snapshots are written straight to JSON text (the store writes two or three of these
+// per command, so no value tree is built on that path). encode() parses the same text
+// for callers that want a boost::json object to adjust (the API views).
+//
+// The text is exactly what boost::json::serialize would print for the parsed object:
+// no whitespace, members in the order written, strings escaped as Boost.JSON does
+// (\" \\ \b \f \n \r \t, other control characters as \u00xx, everything else as is),
+// integers in decimal.
+#include <array>
+#include <cstring>
+
+#include "domain/codec.h"
+
+namespace doorstep::codec {
+namespace {
+
+class text_writer {
+ public:
+  explicit text_writer(std::size_t reserve) { out_.reserve(reserve); }
+  std::string take() { return std::move(out_); }
+
+  // Objects and arrays: open() starts an object where a value goes (the top level, an
+  // array element, or after key()); open(key) a member object; close() ends either.
+  void open() {
+    comma();
+    out_ += '{';
+    need_comma_ = false;
+  }
+  void open(std::string_view k) {
+    key(k);
+    open();
+  }
+  // A member name; the value written next belongs to it.
+  void key(std::string_view k) {
+    name(k);
+    need_comma_ = false;
+  }
+  void close() {
+    out_ += '}';
+    need_comma_ = true;
+  }
+  void open_array(std::string_view key) {
+    name(key);
+    out_ += '[';
+    need_comma_ = false;
+  }
+  void close_array() {
+    out_ += ']';
+    need_comma_ = true;
+  }
+
+  void str(std::string_view key, std::string_view v) {
+    name(key);
+    quoted(v);
+  }
+  void num(std::string_view key, std::int64_t v) {
+    name(key);
+    digits(v);
+  }
+  void boolean(std::string_view key, bool v) {
+    name(key);
+    out_ += v ? "true" : "false";
+    need_comma_ = true;
+  }
+  void null(std::string_view key) {
+    name(key);
+    out_ += "null";
+    need_comma_ = true;
+  }
+  void time(std::string_view key, instant t) {
+    name(key);
+    instant_text(t);
+  }
+  void opt_time(std::string_view key, const std::optional<instant>& t) {
+    if (t) {
+      time(key, *t);
+    } else {
+      null(key);
+    }
+  }
+  // Array elements.
+  void element(std::string_view v) {
+    comma();
+    quoted(v);
+  }
+  void element(instant t) {
+    comma();
+    instant_text(t);
+  }
+
+ private:
+  void comma() {
+    if (need_comma_) out_ += ',';
+  }
+  // Member names are the encoders' own constants: nothing to escape.
+  void name(std::string_view key) {
+    comma();
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+  }
+  // RFC 3339 text needs no escaping either.
+  void instant_text(instant t) {
+    char buf[kRfc3339Max];
+    const auto n = format_rfc3339(t, buf);
+    out_ += '"';
+    out_.append(buf, n);
+    out_ += '"';
+    need_comma_ = true;
+  }
+  void digits(std::int64_t v) {
+    std::array<char, 24> buf{};
+    std::size_t n = buf.size();
+    const bool negative = v < 0;
+    auto u = negative ? ~static_cast<std::uint64_t>(v) + 1 : static_cast<std::uint64_t>(v);
+    do {
+      buf[--n] = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u != 0);
+    if (negative) buf[--n] = '-';
+    out_.append(buf.data() + n, buf.size() - n);
+    need_comma_ = true;
+  }
+  static bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+  // True if any of the 8 bytes in `w` needs escaping (exact, no false negatives: the
+  // "has a byte less than n" and "has a zero byte" word tricks).
+  static bool word_needs_escape(std::uint64_t w) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    auto has_zero = [&](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+    const bool control = ((w - ones * 0x20) & ~w & highs) != 0;
+    return control || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
+  }
+
+  // Copies clean stretches eight bytes at a time (descriptions are mostly long UTF-8
+  // runs with nothing to escape), escaping what Boost.JSON escapes.
+  void quoted(std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out_ += '"';
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    while (p < end) {
+      const char* run = p;
+      for (std::uint64_t w; end - p >= 8; p += 8) {
+        std::memcpy(&w, p, 8);
+        if (word_needs_escape(w)) break;
+      }
+      while (p < end && !needs_escape(static_cast<unsigned char>(*p))) ++p;
+      out_.append(run, static_cast<std::size_t>(p - run));
+      if (p == end) break;
+      const auto c = static_cast<unsigned char>(*p++);
+      out_ += '\\';
+      switch (c) {
+        case '"': out_ += '"'; break;
+        case '\\': out_ += '\\'; break;
+        case '\b': out_ += 'b'; break;
+        case '\f': out_ += 'f'; break;
+        case '\n': out_ += 'n'; break;
+        case '\r': out_ += 'r'; break;
+        case '\t': out_ += 't'; break;
+        default:
+          out_ += "u00";
+          out_ += hex[c >> 4];
+          out_ += hex[c & 15];
+      }
+    }
+    out_ += '"';
+    need_comma_ = true;
+  }
+
+  std::string out_;
+  bool need_comma_ = false;
+};
+
+void write(text_writer& w, const appeal& a) {
+  w.open();
+  w.str("channel", to_string(a.via));
+  w.str("category", a.category);
+  w.str("severity", to_string(a.sev));
+  w.str("description", a.description);
+  w.open("location");
+  w.str("jurisdiction_id", a.jurisdiction_id);
+  if (!a.address.empty()) w.str("address", a.address);
+  w.close();
+  if (!a.resident.name.empty() || !a.resident.phone.empty()) {
+    w.open("resident");
+    w.str("name", a.resident.name);
+    w.str("phone", a.resident.phone);
+    w.close();
+  }
+  if (!a.source_id.empty()) w.str("source_id", a.source_id);
+  if (a.reported_at != instant{}) w.time("reported_at", a.reported_at);
+  w.close();
+}
+
+void write(text_writer& w, const sla_clock& c) {
+  static constexpr std::string_view kStates[] = {"idle", "running", "paused", "stopped"};
+  w.open();
+  w.str("state", kStates[static_cast<int>(c.state)]);
+  if (c.state != clock_state::idle) {
+    w.boolean("continuous", c.continuous);
+    w.num("target_ms", c.target.count());
+    w.time("started", c.started);
+    w.time("due", c.due);
+    w.open_array("warn_at");
+    for (auto t : c.warn_at) w.element(t);
+    w.close_array();
+    w.num("warnings_fired", c.warnings_fired);
+    w.boolean("breached", c.breached);
+    if (c.remaining.count() != 0) w.num("remaining_ms", c.remaining.count());
+    if (c.state == clock_state::stopped) w.time("stopped_at", c.stopped_at);
+  }
+  w.close();
+}
+
+void write(text_writer& w, const escalation_record& e) {
+  w.open();
+  w.str("from", to_string(e.from));
+  w.str("to", to_string(e.to));
+  w.str("reason", to_string(e.reason));
+  w.time("at", e.at);
+  w.str("unit_id", e.unit_id);
+  w.close();
+}
+
+void write_clocks(text_writer& w, std::string_view key, const clock_set& cs) {
+  w.open_array(key);
+  for (const auto& c : cs) write(w, c);
+  w.close_array();
+}
+
+void write_appeals(text_writer& w, std::string_view key, const std::vector<appeal>& v) {
+  w.open_array(key);
+  for (const auto& a : v) write(w, a);
+  w.close_array();
+}
+
+// The "data" member of each event type.
+struct body_writer {
+  text_writer& w;
+  void operator()(const received_ev& e) {
+    w.key("appeal");
+    write(w, e.a);
+    w.str("community_id", e.community_id);
+  }
+  void operator()(const triaged_ev& e) {
+    w.str("category", e.category);
+    w.str("jurisdiction_id", e.jurisdiction_id);
+    w.str("severity", to_string(e.sev));
+  }
+  void operator()(const dispatched_ev& e) {
+    w.str("level", to_string(e.to));
+    w.str("unit_id", e.unit_id);
+    w.str("priority", to_string(e.prio));
+    w.str("sla_policy", e.sla_policy);
+    w.str("rule_id", e.rule_id);
+    write_clocks(w, "clocks", e.clocks);
+  }
+  void operator()(const accepted_ev&) {}
+  void operator()(const contacted_ev& e) { w.str("note", e.note); }
+  void operator()(const noted_ev& e) { w.str("note", e.text); }
+  void operator()(const resolved_ev& e) {
+    w.str("note", e.note);
+    w.key("verify_clock");
+    write(w, e.verify);
+  }
+  void operator()(const verified_ev& e) {
+    w.str("note", e.note);
+    w.time("auto_close_at", e.auto_close_at);
+  }
+  void operator()(const verification_failed_ev& e) {
+    w.str("note", e.note);
+    w.key("resolve_clock");
+    write(w, e.resolve);
+  }
+  void operator()(const rated_ev& e) {
+    w.num("score", e.score);
+    w.str("comment", e.comment);
+  }
+  void operator()(const closed_ev& e) { w.str("reason", e.reason); }
+  void operator()(const escalated_ev& e) {
+    w.str("from", to_string(e.from));
+    w.str("to", to_string(e.to));
+    w.str("reason", to_string(e.reason));
+    w.str("unit_id", e.unit_id);
+    w.str("note", e.note);
+    write_clocks(w, "clocks", e.clocks);
+  }
+  void operator()(const returned_ev& e) { w.str("reason", e.reason); }
+  void operator()(const suspended_ev& e) {
+    w.str("reason", e.reason);
+    write_clocks(w, "clocks", e.clocks);
+  }
+  void operator()(const resumed_ev& e) { write_clocks(w, "clocks", e.clocks); }
+  void operator()(const merged_ev& e) { w.str("into", e.into); }
+  void operator()(const absorbed_ev& e) {
+    w.str("from", e.from);
+    write_appeals(w, "appeals", e.appeals);
+  }
+  void operator()(const cancelled_ev& e) { w.str("reason", e.reason); }
+  void operator()(const reopened_ev& e) {
+    w.str("reason", e.reason);
+    write_clocks(w, "clocks", e.clocks);
+  }
+  void operator()(const appeal_joined_ev& e) {
+    w.key("appeal");
+    write(w, e.a);
+  }
+  void operator()(const sla_at_risk_ev& e) {
+    w.str("clock", to_string(e.clock));
+    w.num("ordinal", e.ordinal);
+    w.time("due", e.due);
+  }
+  void operator()(const sla_breached_ev& e) {
+    w.str("clock", to_string(e.clock));
+    w.time("due", e.due);
+  }
+};
+
+void write(text_writer& w, const event& e) {
+  w.open();
+  w.str("event_id", e.id());
+  w.str("ticket_id", e.ticket_id);
+  w.num("seq", static_cast<std::int64_t>(e.seq));
+  w.str("type", event_type(e.body));
+  w.num("schema_version", kEventSchemaVersion);
+  w.time("at", e.at);
+  w.open("actor");
+  w.str("role", to_string(e.by.who));
+  w.str("id", e.by.id);
+  w.close();
+  w.str("causation", e.causation);
+  w.open("data");
+  std::visit(body_writer{w}, e.body);
+  w.close();
+  w.close();
+}
+
+void write(text_writer& w, const ticket& t) {
+  w.open();
+  w.str("ticket_id", t.id);
+  w.num("version", static_cast<std::int64_t>(t.version));
+  w.str("status", to_string(t.st));
+  if (t.st == status::suspended) w.str("resume_to", to_string(t.resume_to));
+  w.str("category", t.category);
+  w.str("jurisdiction_id", t.jurisdiction_id);
+  w.str("community_id", t.community_id);
+  w.str("severity", to_string(t.sev));
+  w.str("channel", to_string(t.via));
+  w.key("origin");
+  write(w, t.origin);
+  write_appeals(w, "joined", t.joined);
+  if (t.lvl) {
+    w.str("level", to_string(*t.lvl));
+  } else {
+    w.null("level");
+  }
+  w.str("unit_id", t.unit_id);
+  w.str("priority", to_string(t.prio));
+  w.str("sla_policy", t.sla_policy);
+  w.str("rule_id", t.rule_id);
+  w.str("entry_level", to_string(t.entry_level));
+  write_clocks(w, "clocks", t.clocks);
+  w.open_array("escalations");
+  for (const auto& e : t.escalations) write(w, e);
+  w.close_array();
+  w.num("returns", t.returns);
+  if (t.rating) {
+    w.num("rating", *t.rating);
+  } else {
+    w.null("rating");
+  }
+  w.boolean("verified", t.verified);
+  w.str("merged_into", t.merged_into);
+  w.open_array("merged_from");
+  for (const auto& f : t.merged_from) w.element(f);
+  w.close_array();
+  w.time("created_at", t.created_at);
+  w.time("updated_at", t.updated_at);
+  w.opt_time("accepted_at", t.accepted_at);
+  w.opt_time("contacted_at", t.contacted_at);
+  w.opt_time("resolved_at", t.resolved_at);
+  w.opt_time("closed_at", t.closed_at);
+  w.opt_time("auto_close_at", t.auto_close_at);
+  w.close();
+}
+
+template <class T>
+std::string text_of(const T& x, std::size_t reserve) {
+  text_writer w(reserve);
+  write(w, x);
+  return w.take();
+}
+
+json::object object_of(const std::string& text) { return json::parse(text).as_object(); }
+
+}  // namespace
+
+std::string to_text(const appeal& a) { return text_of(a, 512); }
+std::string to_text(const sla_clock& c) { return text_of(c, 256); }
+std::string to_text(const escalation_record& e) { return text_of(e, 160); }
+std::string to_text(const event& e) { return text_of(e, 1024); }
+std::string to_text(const ticket& t) { return text_of(t, 2048 + 400 * t.joined.size()); }
+
+json::object encode(const appeal& a) { return object_of(to_text(a)); }
+json::object encode(const sla_clock& c) { return object_of(to_text(c)); }
+json::object encode(const escalation_record& e) { return object_of(to_text(e)); }
+json::object encode(const event& e) { return object_of(to_text(e)); }
+json::object encode(const ticket& t) { return object_of(to_text(t)); }
+
+}  // namespace doorstep::codec
