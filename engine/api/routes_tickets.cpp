@@ -7,6 +7,8 @@
 #include "api/views.h"
 #include "stats/summary.h"
 #include "store/keys.h"
+#include "store/rows.h"
+#include "store/keys.h"
 
 namespace doorstep::api {
 namespace json = boost::json;
@@ -173,6 +175,9 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+// Worklist totals are counted up to this many matches; beyond, `total_exact` is false.
+constexpr std::size_t kWorklistCountCap = 10000;
+
 struct worklist_filter {
   std::vector<std::string> statuses, levels, units, categories, channels;
   std::string jurisdiction;
@@ -227,64 +232,92 @@ void handler::get_worklist(call& c) {
   }
   const auto cursor = q("cursor");
 
-  const auto now = clock_.now();
-  const auto& tree = engine_.rules().tree();
-  struct row {
-    std::int64_t due;
-    ticket t;
-  };
-  std::vector<row> rows;
-  engine_.storage().for_each_ticket([&](unsigned, const ticket& t) {
-    if (!in_scope(c.token, t.jurisdiction_id, tree)) return true;
-    if (!contains(f.statuses, to_string(t.st))) return true;
-    if (!contains(f.levels, t.lvl ? to_string(*t.lvl) : "none")) return true;
-    if (!contains(f.units, t.unit_id) || !contains(f.categories, t.category) || !contains(f.channels, to_string(t.via))) return true;
-    if (!f.jurisdiction.empty() && !tree.in_subtree(t.jurisdiction_id, f.jurisdiction)) return true;
-    if (f.from && t.created_at < *f.from) return true;
-    if (f.to && t.created_at >= *f.to) return true;
-    if (f.overdue || f.at_risk) {
-      bool over = false, risk = false;
-      for (const auto& clk : t.clocks) {
-        if (clk.state != clock_state::running) continue;
-        const auto s = clock_state_name(clk, now);
-        over |= s == "breached";
-        risk |= s == "at_risk";
-      }
-      if (f.overdue && !over) return true;
-      if (f.at_risk && !risk) return true;
-    }
-    const auto due = nearest_deadline(t);
-    rows.push_back({due ? to_millis(*due) : INT64_MAX, t});
-    return true;
-  });
-  std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
-    return a.due < b.due || (a.due == b.due && a.t.id < b.t.id);
-  });
   // The cursor is the (due, id) of the last row of the previous page.
-  std::size_t start = 0;
+  std::optional<std::pair<std::int64_t, std::string>> after;
   if (!cursor.empty()) {
     const auto colon = cursor.find(':');
     std::int64_t due = 0;
-    bool good = colon != std::string::npos;
+    bool good = colon != std::string::npos && colon + 1 < cursor.size();
     try {
       if (good) due = std::stoll(cursor.substr(0, colon));
     } catch (const std::exception&) {
       good = false;
     }
     if (!good) return c.reply_problem(make_problem(422, "invalid_field", "malformed cursor", "cursor"));
-    const auto id = cursor.substr(colon + 1);
-    start = static_cast<std::size_t>(std::upper_bound(rows.begin(), rows.end(), std::pair{due, id},
-                                                      [](const std::pair<std::int64_t, std::string>& k, const row& r) {
-                                                        return k.first < r.due || (k.first == r.due && k.second < r.t.id);
-                                                      }) -
-                                     rows.begin());
+    after.emplace(due, cursor.substr(colon + 1));
   }
+
+  // Every partition's worklist index is in (nearest deadline, id) order, the page's order:
+  // the page is the first `limit` rows of the partitions' first `limit` matches after the
+  // cursor. Overdue tickets are a prefix of it (their nearest deadline has passed), so
+  // `overdue` stops at the first row due after now. `total` counts matches up to
+  // kWorklistCountCap and says whether it stopped there.
+  const auto now = clock_.now();
+  const auto now_ms = to_millis(now);
+  const auto& tree = engine_.rules().tree();
+  const auto& st = engine_.storage();
+  const auto wanted = static_cast<std::size_t>(limit) + 1;
+  auto matches = [&](const store::worklist_row& r) {
+    if (!in_scope(c.token, r.jurisdiction_id, tree)) return false;
+    if (!contains(f.statuses, to_string(r.st))) return false;
+    if (!contains(f.levels, r.lvl ? to_string(*r.lvl) : "none")) return false;
+    if (!contains(f.units, r.unit_id) || !contains(f.categories, r.category) || !contains(f.channels, to_string(r.via))) return false;
+    if (!f.jurisdiction.empty() && !tree.in_subtree(r.jurisdiction_id, f.jurisdiction)) return false;
+    if (f.from && r.created_ms < to_millis(*f.from)) return false;
+    if (f.to && r.created_ms >= to_millis(*f.to)) return false;
+    if (f.overdue && !r.overdue(now)) return false;
+    if (f.at_risk && !r.at_risk(now)) return false;
+    return true;
+  };
+  std::size_t total = 0;
+  bool total_exact = true;
+  std::vector<store::worklist_row> rows;
+  for (unsigned p = 0; p < st.partitions(); ++p) {
+    const auto prefix = store::family_prefix(p, store::kWorklist);
+    // Count from the start (capped); collect from the cursor on.
+    st.scan(prefix, [&](std::string_view key, std::string_view value) {
+      auto r = store::parse_worklist_row(key, value);
+      if (!r) return true;
+      if (f.overdue && r->due_ms > now_ms) return false;
+      if (!matches(*r)) return true;
+      if (total == kWorklistCountCap) {
+        total_exact = false;
+        return false;
+      }
+      ++total;
+      return true;
+    });
+    if (!total_exact) break;
+  }
+  for (unsigned p = 0; p < st.partitions(); ++p) {
+    std::size_t taken = 0;
+    const auto from = after ? store::worklist_after(p, after->first == INT64_MAX ? store::kNoDeadline : after->first, after->second)
+                            : std::string{};
+    st.scan(store::family_prefix(p, store::kWorklist), [&](std::string_view key, std::string_view value) {
+      auto r = store::parse_worklist_row(key, value);
+      if (!r) return true;
+      if (f.overdue && r->due_ms > now_ms) return false;
+      if (!matches(*r)) return true;
+      rows.push_back(std::move(*r));
+      return ++taken < wanted;
+    }, from);
+  }
+  std::sort(rows.begin(), rows.end(), [](const store::worklist_row& a, const store::worklist_row& b) {
+    return a.due_ms < b.due_ms || (a.due_ms == b.due_ms && a.ticket_id < b.ticket_id);
+  });
+  const auto page = std::min(rows.size(), static_cast<std::size_t>(limit));
   json::array items;
-  const auto end = std::min(rows.size(), start + static_cast<std::size_t>(limit));
-  for (std::size_t i = start; i < end; ++i) items.push_back(ticket_view(rows[i].t, now, sees_pii(c.token, rows[i].t)));
-  json::object out{{"tickets", std::move(items)}, {"total", rows.size()}};
-  out["next_cursor"] = end < rows.size() ? json::value(std::to_string(rows[end - 1].due) + ":" + rows[end - 1].t.id)
-                                         : json::value(nullptr);
+  for (std::size_t i = 0; i < page; ++i) {
+    auto t = st.load_ticket(rows[i].ticket_id);
+    if (!t) return c.reply_problem(make_problem(500, "storage", t.err().message));
+    if (!t->has_value()) continue;  // removed since the row was read: nothing removes tickets today
+    items.push_back(ticket_view(**t, now, sees_pii(c.token, **t)));
+  }
+  auto due_text = [](const store::worklist_row& r) {
+    return std::to_string(r.due_ms == store::kNoDeadline ? INT64_MAX : r.due_ms) + ":" + r.ticket_id;
+  };
+  json::object out{{"tickets", std::move(items)}, {"total", total}, {"total_exact", total_exact}};
+  out["next_cursor"] = rows.size() > page ? json::value(due_text(rows[page - 1])) : json::value(nullptr);
   c.reply_json(http::status::ok, out);
 }
 
@@ -310,7 +343,7 @@ void handler::get_stats(call& c) {
   }
   const auto& tree = engine_.rules().tree();
   const auto token = c.token;
-  f.visible = [&tree, token](const ticket& t) { return in_scope(token, t.jurisdiction_id, tree); };
+  f.visible = [&tree, token](const std::string& jurisdiction_id) { return in_scope(token, jurisdiction_id, tree); };
   std::string group = q("group_by");
   if (group.empty()) group = "community";
   if (group != "unit" && group != "level" && group != "street" && group != "community") {

@@ -57,8 +57,10 @@ prometheus::Histogram::BucketBoundaries span_buckets() {
 }
 }  // namespace
 
-std::string engine_probe::street(const ticket& t) const {
-  std::string id = street_of_ ? street_of_(t.jurisdiction_id) : std::string{};
+std::string engine_probe::street(const ticket& t) const { return street(t.jurisdiction_id); }
+
+std::string engine_probe::street(const std::string& jurisdiction_id) const {
+  std::string id = street_of_ ? street_of_(jurisdiction_id) : std::string{};
   return id.empty() ? "none" : id;
 }
 
@@ -76,6 +78,20 @@ void engine_probe::count(const ticket& t, double delta) {
 }
 
 void engine_probe::loaded(const ticket& t) { count(t, 1); }
+
+void engine_probe::loaded(const store::worklist_row& r) { count(r, 1); }
+
+void engine_probe::count(const store::worklist_row& r, double delta) {
+  const std::string lvl(r.lvl ? to_string(*r.lvl) : "none");
+  tickets_.Add({{"status", s(to_string(r.st))}, {"level", lvl}}).Increment(delta);
+  street_tickets_.Add({{"status", s(to_string(r.st))}, {"street", street(r.jurisdiction_id)}}).Increment(delta);
+  for (std::size_t i = 0; i < kClockCount; ++i) {
+    const auto& c = r.clocks[i];
+    if (c.state != clock_state::running) continue;
+    const char* state = c.breached ? "breached" : c.warned ? "at_risk" : nullptr;
+    if (state) clocks_.Add({{"clock", s(to_string(kAllClocks[i]))}, {"level", lvl}, {"state", state}}).Increment(delta);
+  }
+}
 
 void engine_probe::changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after) {
   count(before, -1);

@@ -6,6 +6,8 @@
 // metrics are atomic).
 #pragma once
 
+#include "store/rows.h"
+
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -42,6 +44,8 @@ class engine_probe {
   void group_commit(std::size_t commands, double seconds, std::size_t bytes = 0);
   // A ticket that exists at startup (gauges start from the store's contents).
   void loaded(const ticket& t);
+  // The same from a ticket's worklist row (how the engine counts its store at start).
+  void loaded(const store::worklist_row& r);
   // One command changed `before` into `after` through `events`: gauges and timings.
   void changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after);
   // A deadline fired `lag_seconds` after it was due.
@@ -77,7 +81,9 @@ class engine_probe {
   street_resolver street_of_;
 
   std::string street(const ticket& t) const;
+  std::string street(const std::string& jurisdiction_id) const;
   void count(const ticket& t, double delta);
+  void count(const store::worklist_row& r, double delta);
   void count_outcomes(const ticket& before, const std::vector<doorstep::event>& events, const std::string& street);
 };
 

@@ -1,63 +1,38 @@
 #include "stats/summary.h"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <unordered_map>
+
+#include "store/keys.h"
+#include "store/rows.h"
 
 namespace doorstep::stats {
 namespace {
 
-struct ticket_facts {
-  bool response_due = false;
-  bool response_breached = false;
-  std::array<bool, kClockCount> breached{};
-};
-
-ticket_facts scan_events(const std::vector<event>& log, summary& out) {
-  ticket_facts f;
-  std::optional<level> lvl;
-  for (const auto& e : log) {
-    ++out.events;
-    if (const auto* d = std::get_if<dispatched_ev>(&e.body)) lvl = d->to;
-    if (const auto* x = std::get_if<escalated_ev>(&e.body)) {
-      lvl = x->to;
-      ++out.escalations[std::string(to_string(x->reason))];
-    }
-    if (std::holds_alternative<accepted_ev>(e.body)) f.response_due = true;
-    if (const auto* b = std::get_if<sla_breached_ev>(&e.body)) {
-      ++out.breaches[std::string(lvl ? to_string(*lvl) : "none") + "/" + std::string(to_string(b->clock))];
-      f.breached[static_cast<std::size_t>(b->clock)] = true;
-      if (b->clock == clock_kind::accept || b->clock == clock_kind::contact) {
-        f.response_due = true;
-        f.response_breached = true;
-      }
-    }
-  }
-  return f;
-}
-
-void count(rates& r, const ticket& t, const ticket_facts& f) {
+void count(rates& r, const store::stats_row& t) {
   if (t.st == status::merged || t.st == status::cancelled) return;
   ++r.tickets;
-  if (f.response_due) {
+  const auto& h = t.history;
+  if (h.response_due) {
     ++r.response_due;
-    if (!f.response_breached) ++r.responded_on_time;
+    if (!h.response_breached) ++r.responded_on_time;
   }
   if (t.st == status::closed) ++r.closed;
   if (t.rating) {
     ++r.rated;
     if (*t.rating >= 4) ++r.satisfied;
   }
-  for (auto k : kAllClocks) {
-    const auto i = static_cast<std::size_t>(k);
-    const auto& c = t.clock(k);
-    if (f.breached[i]) {
+  for (std::size_t i = 0; i < kClockCount; ++i) {
+    if (h.breached[i]) {
       ++r.clock_due[i];
-    } else if (c.state == clock_state::stopped) {
+    } else if (t.clock_end[i] != '-') {
       ++r.clock_due[i];
-      if (c.stopped_at <= c.due) ++r.clock_met[i];
+      if (t.clock_end[i] == 'm') ++r.clock_met[i];
     }
   }
-  for (const auto& e : t.escalations) ++r.escalations[std::string(to_string(e.reason))];
+  for (const auto& [reason, n] : t.escalations) r.escalations[reason] += n;
 }
 
 std::string name_of(const routing::rulebook& rules, const std::string& id) {
@@ -65,12 +40,37 @@ std::string name_of(const routing::rulebook& rules, const std::string& id) {
   return n ? n->name : id;
 }
 
-bool selected(const ticket& t, const routing::rulebook& rules, const filter& f) {
-  if (f.created_from && t.created_at < *f.created_from) return false;
-  if (f.created_to && t.created_at >= *f.created_to) return false;
+bool selected(const store::stats_row& t, const routing::rulebook& rules, const filter& f) {
+  if (f.created_from && t.created_ms < to_millis(*f.created_from)) return false;
+  if (f.created_to && t.created_ms >= to_millis(*f.created_to)) return false;
   if (!f.jurisdiction.empty() && !rules.tree().in_subtree(t.jurisdiction_id, f.jurisdiction)) return false;
-  if (f.visible && !f.visible(t)) return false;
+  if (f.visible && !f.visible(t.jurisdiction_id)) return false;
   return true;
+}
+
+// The communities whose rows can match a jurisdiction filter: the one above a place
+// below community level, or every community under a higher one.
+std::vector<std::string> communities_for(const routing::jurisdiction_tree& tree, const std::string& root) {
+  std::vector<std::string> out;
+  const auto* n = tree.find(root);
+  if (!n) return out;
+  if (n->kind >= routing::node_kind::community) {
+    if (const auto* c = tree.ancestor(root, routing::node_kind::community)) out.push_back(c->id);
+    return out;
+  }
+  std::vector<const routing::node*> todo{n};
+  while (!todo.empty()) {
+    const auto* cur = todo.back();
+    todo.pop_back();
+    if (cur->kind == routing::node_kind::community) {
+      out.push_back(cur->id);
+      continue;
+    }
+    for (const auto& child : cur->children) {
+      if (const auto* c = tree.find(child)) todo.push_back(c);
+    }
+  }
+  return out;
 }
 
 std::string pct(double v) {
@@ -83,27 +83,59 @@ std::string pct(double v) {
 
 summary compute_summary(const store::store& s, const routing::rulebook& rules, const filter& f) {
   summary out;
-  s.for_each_ticket([&](unsigned, const ticket& t) {
-    if (!selected(t, rules, f)) return true;
+  std::unordered_map<std::string, std::string> names;  // jurisdiction id -> street name, community label
+  auto add = [&](std::string_view key, std::string_view value) {
+    auto t = store::parse_stats_row(key, value);
+    if (!t || !selected(*t, rules, f)) return true;
     ++out.tickets;
-    out.appeals += 1 + t.joined.size();
-    ++out.by_status[std::string(to_string(t.st))];
-    const std::string lvl(t.lvl ? to_string(*t.lvl) : "none");
+    out.appeals += t->appeals;
+    out.events += t->history.events;
+    ++out.by_status[std::string(to_string(t->st))];
+    const std::string lvl(t->lvl ? to_string(*t->lvl) : "none");
     ++out.by_level[lvl];
-    ++out.by_entry_level[std::string(to_string(t.entry_level))];
-    auto log = s.load_events(t.id);
-    const auto facts = log ? scan_events(*log, out) : ticket_facts{};
-    count(out.overall, t, facts);
-    const auto street_name = name_of(rules, rules.street_of(t.jurisdiction_id));
-    count(out.by_street[street_name], t, facts);
-    count(out.by_community[street_name + " / " + name_of(rules, t.community_id)], t, facts);
-    count(out.by_unit[t.unit_id.empty() ? "(triage)" : t.unit_id], t, facts);
-    count(out.by_level_rates[lvl], t, facts);
-    if (t.joined.size() + 1 >= rules.duplicates().hot_spot_joins + 1 && is_open(t.st)) {
-      out.hot_spots.push_back({t.id, t.jurisdiction_id, t.category, t.joined.size() + 1});
+    ++out.by_entry_level[std::string(to_string(t->entry_level))];
+    for (const auto& [reason, n] : t->history.escalations) out.escalations[reason] += n;
+    for (const auto& [where, n] : t->history.breaches) out.breaches[where] += n;
+    count(out.overall, *t);
+    auto street_name = names.find(t->jurisdiction_id);
+    if (street_name == names.end()) {
+      street_name = names.emplace(t->jurisdiction_id, name_of(rules, rules.street_of(t->jurisdiction_id))).first;
+    }
+    count(out.by_street[street_name->second], *t);
+    count(out.by_community[street_name->second + " / " + name_of(rules, t->community_id)], *t);
+    count(out.by_unit[t->unit_id.empty() ? "(triage)" : t->unit_id], *t);
+    count(out.by_level_rates[lvl], *t);
+    if (t->appeals >= rules.duplicates().hot_spot_joins + 1 && is_open(t->st)) {
+      out.hot_spots.push_back({t->ticket_id, t->jurisdiction_id, t->category, t->appeals});
     }
     return true;
-  });
+  };
+  // Rows are grouped by community and ordered by creation: one seek per community and
+  // partition reaches the time range, and the scan stops at its end.
+  const auto to_ms = f.created_to ? std::optional<std::int64_t>(to_millis(*f.created_to)) : std::nullopt;
+  auto in_range = [&](std::string_view key, std::string_view value) {
+    if (to_ms) {
+      auto r = key.rfind('|');
+      if (r != std::string_view::npos && r >= 13) {
+        std::int64_t ms = 0;
+        for (char ch : key.substr(r - 13, 13)) ms = ms * 10 + (ch - '0');
+        if (ms >= *to_ms) return false;
+      }
+    }
+    return add(key, value);
+  };
+  for (unsigned p = 0; p < s.partitions(); ++p) {
+    if (f.jurisdiction.empty()) {
+      s.scan(store::family_prefix(p, store::kStats), add);
+      continue;
+    }
+    for (const auto& community : communities_for(rules.tree(), f.jurisdiction)) {
+      const auto prefix = store::stats_prefix(p, community);
+      s.scan(prefix, in_range, f.created_from ? store::stats_from(p, community, *f.created_from) : std::string{});
+    }
+  }
+  std::sort(out.hot_spots.begin(), out.hot_spots.end(),
+            [](const hot_spot& a, const hot_spot& b) { return a.ticket_id < b.ticket_id; });
   return out;
 }
 

@@ -1,8 +1,8 @@
 // engine/stats/summary.h
 // What a supervisor wants: tickets by status and level, escalations by reason, SLA
 // breaches and compliance, and the three rates (三率) per street, community, unit and
-// level, over a time range and a jurisdiction subtree. Read-only over the store;
-// O(tickets in the store).
+// level, over a time range and a jurisdiction subtree. Read-only over the store's stats
+// index (store/rows.h): O(tickets selected) when a jurisdiction is given, else O(tickets).
 #pragma once
 
 #include <array>
@@ -53,7 +53,7 @@ struct filter {
   std::optional<instant> created_from;  // inclusive
   std::optional<instant> created_to;    // exclusive
   std::string jurisdiction;             // subtree root; empty = everything
-  std::function<bool(const ticket&)> visible;  // e.g. the caller's scope; empty = all
+  std::function<bool(const std::string& jurisdiction_id)> visible;  // e.g. the caller's scope; empty = all
 };
 
 struct summary {

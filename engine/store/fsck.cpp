@@ -6,6 +6,7 @@
 #include "domain/codec.h"
 #include "domain/decide.h"
 #include "store/outbox.h"
+#include "store/rows.h"
 
 namespace doorstep::store {
 namespace {
@@ -106,6 +107,7 @@ class checker {
               ") differs from the fold of its " + std::to_string(log->size()) + " events");
     }
     for (auto& e : index_entries(p, *snap, dup_scope_(*snap))) expected.emplace(std::move(e.key), std::move(e.value));
+    expected.emplace(stats_key(p, *snap), stats_value(*snap, fold_history({}, *log)));
   }
 
   void check_orphan_events(unsigned p, const std::set<std::string>& ticket_ids) {
@@ -122,7 +124,7 @@ class checker {
 
   void check_indexes(unsigned p, const std::map<std::string, std::string>& expected) {
     std::map<std::string, std::string> actual;
-    for (char family : {kTimer, kWorklist, kDuplicate}) {
+    for (char family : {kTimer, kWorklist, kStats, kDuplicate}) {
       s_.scan(family_prefix(p, family), [&](std::string_view key, std::string_view value) {
         actual.emplace(std::string(key), std::string(value));
         return true;

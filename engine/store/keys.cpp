@@ -1,64 +1,14 @@
 #include "store/keys.h"
 
+#include "store/key_format.h"
+#include "store/rows.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 
 namespace doorstep::store {
-namespace {
-
-// Keys are built on every staged write (twice per index entry: before and after), so
-// they are appended in place rather than formatted.
-void append_padded(std::string& out, std::uint64_t v, int width) {
-  char digits[20];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  if (n < width) out.append(static_cast<std::size_t>(width - n), '0');
-  while (n > 0) out += digits[--n];
-}
-
-std::string pad(std::uint64_t v, int width) {
-  std::string out;
-  append_padded(out, v, width);
-  return out;
-}
-
-// "p007|<family>|" with room for `rest` more characters.
-std::string key_start(unsigned partition, char family, std::size_t rest) {
-  std::string k;
-  k.reserve(7 + rest);
-  k += 'p';
-  append_padded(k, partition, 3);
-  k += '|';
-  k += family;
-  k += '|';
-  return k;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == sep) {
-      out.push_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
-}
-
-template <class T>
-std::optional<T> to_number(std::string_view s) {
-  T v{};
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-}  // namespace
+using namespace key_format;
 
 std::string partition_prefix(unsigned partition) {
   std::string k = "p";
@@ -171,17 +121,7 @@ std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std:
   if (!t.exists()) return out;
   out.reserve(2 * kClockCount + 3);
   for (const auto& timer : pending_timers(t)) out.push_back({timer_key(partition, t.id, timer), {}});
-  const auto st = to_string(t.st);
-  const std::string_view lvl = t.lvl ? to_string(*t.lvl) : "none";
-  auto worklist = key_start(partition, kWorklist, st.size() + lvl.size() + t.unit_id.size() + t.id.size() + 3);
-  worklist += st;
-  worklist += '|';
-  worklist += lvl;
-  worklist += '|';
-  worklist += t.unit_id;
-  worklist += '|';
-  worklist += t.id;
-  out.push_back({std::move(worklist), {}});
+  out.push_back({worklist_key(partition, t), worklist_value(t)});
   if (is_open(t.st)) {
     auto dup = duplicate_prefix(partition, t.category, dup_scope);
     dup.reserve(dup.size() + 14 + t.id.size());

@@ -6,7 +6,8 @@
 //   p007|s|<ticket>                               snapshot (ticket JSON)
 //   p007|e|<ticket>|<seq:10>                      event (event JSON), append-only
 //   p007|t|<due ms:13>|<ticket>|<clock>|<kind>|<n> pending timer (deadline index)
-//   p007|x|<status>|<level>|<unit>|<ticket>       worklist index (open and closed)
+//   p007|x|<nearest deadline ms:13>|<ticket>      worklist index, every ticket (store/rows.h)
+//   p007|c|<community>|<created ms:13>|<ticket>   stats index, every ticket (store/rows.h)
 //   p007|d|<category>|<scope node>|<created ms:13>|<ticket>  open-duplicate index (by creation)
 //   p007|k|<source id>                            idempotency: value ticket id
 //   p007|o|<outbox seq:16>                        outbox: "<ticket>\t<event id>\t<type>\n<event JSON>"
@@ -43,8 +44,8 @@ std::string duplicate_key_from(std::string_view prefix, instant since);
 // The ticket id of a duplicate-index key under `prefix`, or empty if it has another shape.
 std::string_view duplicate_ticket(std::string_view key, std::string_view prefix);
 
-// The family of a key within its partition: 's', 'e', 't', 'x', 'd', 'k', 'o', 'q', 'm'.
-inline constexpr char kSnapshot = 's', kEvent = 'e', kTimer = 't', kWorklist = 'x', kDuplicate = 'd',
+// The family of a key within its partition: 's', 'e', 't', 'x', 'c', 'd', 'k', 'o', 'q', 'm'.
+inline constexpr char kSnapshot = 's', kEvent = 'e', kTimer = 't', kWorklist = 'x', kStats = 'c', kDuplicate = 'd',
                       kSource = 'k', kOutbox = 'o', kDeadLetter = 'q', kMeta = 'm';
 std::string family_prefix(unsigned partition, char family);
 
@@ -57,7 +58,8 @@ struct timer_entry {
 std::optional<timer_entry> parse_timer_key(std::string_view key);
 
 // Index entries (key -> value) a ticket snapshot implies: its pending timers, its
-// worklist entry and, while open, its duplicate entry under `dup_scope`.
+// worklist row and, while open, its duplicate entry under `dup_scope`. (The stats row
+// also needs the event log: batch::stage writes it.)
 struct index_entry {
   std::string key;
   std::string value;

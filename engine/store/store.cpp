@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "domain/codec.h"
+#include "store/rows.h"
 
 namespace doorstep::store {
 namespace {
@@ -61,7 +62,7 @@ namespace {
 bool read_back(std::string_view key) {
   if (key.size() < 7 || key[0] != 'p' || key[4] != '|' || key[6] != '|') return true;  // unknown shape: be safe
   const char family = key[5];
-  return family == kSnapshot || family == kDuplicate || family == kSource || family == kMeta;
+  return family == kSnapshot || family == kDuplicate || family == kSource || family == kMeta || family == kStats;
 }
 }  // namespace
 
@@ -204,6 +205,18 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
     if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) put(e.key, e.value);
   }
   for (const auto& [id, value] : idempotency) put(source_key(partition_, id), value);
+
+  // The stats row: the snapshot's facts and the history, the new events folded into the
+  // history the previous row holds.
+  stats_history history;
+  if (before.exists()) {
+    const auto old_key = stats_key(partition_, before);
+    if (auto old = get(old_key)) {
+      if (auto h = parse_stats_history(*old)) history = std::move(*h);
+    }
+    if (old_key != stats_key(partition_, after)) del(old_key);
+  }
+  put(stats_key(partition_, after), stats_value(after, fold_history(std::move(history), events)));
   ++commands_;
 }
 
@@ -259,6 +272,59 @@ class stall_tracker final : public rocksdb::EventListener {
 store::store(std::unique_ptr<rocksdb::DB> db, options opts, std::shared_ptr<stall_tracker> stalls)
     : stalls_(std::move(stalls)), db_(std::move(db)), opts_(std::move(opts)) {}
 
+namespace {
+
+// The layout of the query indexes (store/rows.h). Stores written before it (no
+// meta|index_format) get both indexes rebuilt from snapshots and event logs when opened
+// for writing: once, O(tickets).
+constexpr std::string_view kIndexFormat = "2";
+
+rocksdb::Status rebuild_query_indexes(rocksdb::DB& db, unsigned partitions) {
+  rocksdb::WriteOptions wo;
+  for (unsigned p = 0; p < partitions; ++p) {
+    for (char family : {kWorklist, kStats}) {
+      const auto begin = family_prefix(p, family);
+      const auto end = prefix_end(begin);
+      auto s = db.DeleteRange(wo, db.DefaultColumnFamily(), begin, end);
+      if (!s.ok()) return s;
+    }
+    const auto prefix = family_prefix(p, kSnapshot);
+    const auto upper = prefix_end(prefix);
+    const rocksdb::Slice upper_slice(upper);
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(bounded_by(upper_slice)));
+    rocksdb::WriteBatch wb;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      auto t = decode_snapshot(it->value().ToStringView());
+      if (!t) continue;  // fsck reports it
+      std::vector<event> log;
+      const auto events = event_prefix(p, t->id);
+      const auto events_end = prefix_end(events);
+      const rocksdb::Slice events_upper(events_end);
+      std::unique_ptr<rocksdb::Iterator> ev(db.NewIterator(bounded_by(events_upper)));
+      for (ev->Seek(events); ev->Valid(); ev->Next()) {
+        auto v = codec::parse(ev->value().ToStringView());
+        if (!v) continue;
+        if (auto e = codec::decode_event(*v)) log.push_back(std::move(*e));
+      }
+      if (!ev->status().ok()) return ev->status();
+      wb.Put(worklist_key(p, *t), worklist_value(*t));
+      wb.Put(stats_key(p, *t), stats_value(*t, fold_history({}, log)));
+      if (wb.Count() >= 1024) {
+        auto s = db.Write(wo, &wb);
+        if (!s.ok()) return s;
+        wb.Clear();
+      }
+    }
+    if (!it->status().ok()) return it->status();
+    auto s = db.Write(wo, &wb);
+    if (!s.ok()) return s;
+  }
+  wo.sync = true;
+  return db.Put(wo, "meta|index_format", rocksdb::Slice(kIndexFormat.data(), kIndexFormat.size()));
+}
+
+}  // namespace
+
 result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, const options& opts) {
   rocksdb::Options ro;
   ro.create_if_missing = opts.create_if_missing;
@@ -288,10 +354,25 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
     if (opts.read_only) return make_error("store_open", "the store at " + dir.string() + " is empty");
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    s = db->Put(wo, "meta|partitions", std::to_string(opts.partitions));
+    rocksdb::WriteBatch init;
+    init.Put("meta|partitions", std::to_string(opts.partitions));
+    init.Put("meta|index_format", rocksdb::Slice(kIndexFormat.data(), kIndexFormat.size()));
+    s = db->Write(wo, &init);
     if (!s.ok()) return storage_error(s, "cannot initialise store");
   } else {
     return storage_error(s, "cannot read store metadata");
+  }
+  std::string format;
+  s = db->Get(rocksdb::ReadOptions(), "meta|index_format", &format);
+  if (!s.ok() && !s.IsNotFound()) return storage_error(s, "cannot read store metadata");
+  if (s.IsNotFound() || format != kIndexFormat) {
+    if (opts.read_only) {
+      return make_error("store_format", "the store at " + dir.string() +
+                                            " was written by an older Doorstep and lacks the query indexes; "
+                                            "run `doorstep serve` on it once to rebuild them");
+    }
+    s = rebuild_query_indexes(*db, opts.partitions);
+    if (!s.ok()) return storage_error(s, "cannot build the query indexes");
   }
   return std::unique_ptr<store>(new store(std::move(db), opts, std::move(stalls)));
 }
@@ -320,12 +401,13 @@ std::optional<std::string> store::get(const std::string& key) const {
 }
 
 void store::scan(const std::string& prefix,
-                 const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+                 const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                 const std::string& from) const {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
   const auto ro = bounded_by(upper_slice);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
-  for (it->Seek(prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
+  for (it->Seek(from > prefix ? from : prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
   }
 }

@@ -149,7 +149,9 @@ class store {
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id) const;
   result<std::vector<event>> load_events(const std::string& ticket_id) const;
   std::optional<std::string> get(const std::string& key) const;
-  void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // Keys under `prefix` in key order, from `from` on when it is given (a key under the prefix).
+  void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
+            const std::string& from = {}) const;
 
   // The earliest pending timer of a partition due at or after `floor`, if any. Callers
   // pass a floor below which they know no timer exists (everything earlier fired), so

@@ -8,6 +8,7 @@
 #include "domain/decide.h"
 #include "store/backup.h"
 #include "store/fsck.h"
+#include "store/rows.h"
 #include "store/store.h"
 #include "support/test_support.h"
 
@@ -80,7 +81,14 @@ TEST(keys, every_family_has_the_documented_layout) {
   const auto entries = store::index_entries(7, t, "runtai-huayuan");
   ASSERT_EQ(entries.size(), 2u);  // no running clocks: worklist and duplicate entries
   EXPECT_EQ(entries[0].key, "p007|d|noise|runtai-huayuan|1771030800000|T20260214-007-000123");
-  EXPECT_EQ(entries[1].key, "p007|x|dispatched|grid|runtai-g1-worker|T20260214-007-000123");
+  EXPECT_EQ(entries[1].key, "p007|x|9999999999999|T20260214-007-000123");  // no deadline: last
+  t.clock(clock_kind::resolve).state = clock_state::running;
+  t.clock(clock_kind::resolve).due = from_millis(1771300000000);
+  t.clock(clock_kind::contact).state = clock_state::running;
+  t.clock(clock_kind::contact).due = from_millis(1771200000000);
+  EXPECT_EQ(store::worklist_key(7, t), "p007|x|1771200000000|T20260214-007-000123");  // the nearest running one
+  t.community_id = "runtai";
+  EXPECT_EQ(store::stats_key(7, t), "p007|c|runtai|1771030800000|T20260214-007-000123");
 }
 
 TEST(keys, timer_keys_round_trip_and_sort_by_due_time) {
@@ -148,7 +156,7 @@ TEST(store, a_committed_batch_is_readable_and_survives_reopening) {
 TEST(store, scanning_the_empty_prefix_visits_every_key) {
   temp_dir dir;
   auto s = open_store(dir);
-  EXPECT_EQ(count_keys(*s), 1u);  // meta|partitions
+  EXPECT_EQ(count_keys(*s), 2u);  // meta|index_format, meta|partitions
   store::batch b(*s, 1);
   stage_submit(b, store::make_ticket_id(at(2026, 2, 10, 9), 1, 1), "src-1", at(2026, 2, 10, 9));
   ASSERT_TRUE(s->commit(b).ok());
@@ -158,7 +166,7 @@ TEST(store, scanning_the_empty_prefix_visits_every_key) {
     return true;
   });
   ASSERT_GT(keys.size(), 10u);  // events, snapshot, indexes, source key, outbox, counters
-  EXPECT_EQ(keys.front(), "meta|partitions");
+  EXPECT_EQ(keys.front(), "meta|index_format");
   EXPECT_EQ(std::count(keys.begin(), keys.end(), store::snapshot_key(1, "T20260210-001-000001")), 1);
   EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
 }
@@ -327,7 +335,7 @@ TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
   temp_dir other;
   auto copy = open_store(other);
   rocksdb::WriteBatch replay(seen[0].second);
-  EXPECT_EQ(static_cast<std::size_t>(replay.Count()), count_keys(**s) - 1);  // all but meta|partitions
+  EXPECT_EQ(static_cast<std::size_t>(replay.Count()), count_keys(**s) - 2);  // all but the two meta| keys
   ASSERT_TRUE(copy->db()->Write(rocksdb::WriteOptions(), &replay).ok());
   auto loaded = copy->load_ticket(t.id);
   ASSERT_TRUE(loaded.ok() && loaded->has_value());

@@ -1,0 +1,67 @@
+// engine/store/key_format.h
+// Building blocks of keys and index rows, shared by keys.cpp and rows.cpp (internal to
+// the store).
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace doorstep::store::key_format {
+
+// Keys are built on every staged write (twice per index entry: before and after), so
+// they are appended in place rather than formatted.
+inline void append_padded(std::string& out, std::uint64_t v, int width) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (n < width) out.append(static_cast<std::size_t>(width - n), '0');
+  while (n > 0) out += digits[--n];
+}
+
+inline std::string pad(std::uint64_t v, int width) {
+  std::string out;
+  append_padded(out, v, width);
+  return out;
+}
+
+// "p007|<family>|" with room for `rest` more characters.
+inline std::string key_start(unsigned partition, char family, std::size_t rest) {
+  std::string k;
+  k.reserve(7 + rest);
+  k += 'p';
+  append_padded(k, partition, 3);
+  k += '|';
+  k += family;
+  k += '|';
+  return k;
+}
+
+inline std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      out.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+template <class T>
+std::optional<T> to_number(std::string_view s) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+
+}  // namespace doorstep::store::key_format
