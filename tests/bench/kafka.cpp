@@ -65,7 +65,8 @@ std::vector<appeal_message> appeal_messages(const std::vector<timed_appeal>& app
   return out;
 }
 
-produce_run produce(const std::string& bootstrap, const std::string& topic, const std::vector<appeal_message>& messages) {
+produce_run produce(const std::string& bootstrap, const std::string& topic,
+                    const std::vector<appeal_message>& messages) {
   auto c = unwrap(kafka::make_conf(bootstrap,
                                    {{"client.id", "doorstep-bench-producer"},
                                     {"enable.idempotence", "true"},
@@ -83,12 +84,13 @@ produce_run produce(const std::string& bootstrap, const std::string& topic, cons
   const auto start = steady::now();
   for (const auto& m : messages) {
     for (;;) {
-      auto err = rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-                                   RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
-                                   RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
-                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      auto err =
+          rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(err));
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(err));
       rd_kafka_poll(producer.get(), 10);
     }
     out.bytes += m.key.size() + m.value.size();
@@ -146,7 +148,8 @@ consume_run run_raw_consumer(const config::kafka_settings& k, const std::string&
       out.join_seconds = std::chrono::duration<double>(first - start).count();
     }
     out.bytes += m->len + m->key_len;  // touch the payload: every one must be an object
-    if (m->len == 0 || static_cast<const char*>(m->payload)[0] != '{') throw std::runtime_error("raw consumer: not JSON");
+    if (m->len == 0 || static_cast<const char*>(m->payload)[0] != '{')
+      throw std::runtime_error("raw consumer: not JSON");
     ++out.messages;
     last_progress = steady::now();
   }
@@ -158,8 +161,8 @@ consume_run run_raw_consumer(const config::kafka_settings& k, const std::string&
 }
 
 kafka_engine_run run_kafka_engine(const config::kafka_settings& k, const std::string& bootstrap,
-                                  const std::vector<instant>& times, unsigned partitions, const std::filesystem::path& dir,
-                                  const kafka_engine_options& o) {
+                                  const std::vector<instant>& times, unsigned partitions,
+                                  const std::filesystem::path& dir, const kafka_engine_options& o) {
   const std::size_t n = times.size();
   kafka_engine_run out;
   if (n == 0) return out;

@@ -30,16 +30,17 @@ struct produce_run {
 
 // Produces every message to `topic` with an idempotent producer (acks=all, lz4, as the
 // relay publishes) and waits for every acknowledgement. Throws on a failed delivery.
-produce_run produce(const std::string& bootstrap, const std::string& topic, const std::vector<appeal_message>& messages);
+produce_run produce(const std::string& bootstrap, const std::string& topic,
+                    const std::vector<appeal_message>& messages);
 
 // Rates leave out joining the group (the mock cluster's coordinator takes seconds, a
 // fixed cost that would swamp short runs): they count from the first message or outcome.
 struct consume_run {
   std::size_t messages = 0, bytes = 0;
-  std::size_t timed = 0;     // messages after the first one
-  double seconds = 0;        // first message to the last
-  double join_seconds = 0;   // assign to the first message
-  double cpu_seconds = 0;    // the whole process, first message to last (mock cluster included)
+  std::size_t timed = 0;    // messages after the first one
+  double seconds = 0;       // first message to the last
+  double join_seconds = 0;  // assign to the first message
+  double cpu_seconds = 0;   // the whole process, first message to last (mock cluster included)
   double per_second() const { return static_cast<double>(timed) / seconds; }
 };
 
@@ -57,15 +58,16 @@ struct kafka_engine_options {
 };
 
 struct kafka_engine_run {
-  std::size_t handled = 0;                                       // outcomes back at the consumer
-  std::size_t applied = 0, duplicate = 0, skipped = 0, dead_lettered = 0;  // the edge's probe
-  std::size_t tickets = 0, joined = 0;                           // read back from the store
-  std::size_t timed = 0;      // outcomes after the first observed
-  double seconds = 0;         // first observed outcome to the n-th
-  double join_seconds = 0;    // start_consumer to the first observed outcome
-  double cpu_seconds = 0;     // the whole process meanwhile (engine, RocksDB, relay, mock cluster)
+  std::size_t handled = 0;  // outcomes back at the consumer
+  // Outcomes by the edge's probe (applied includes joins).
+  std::size_t applied = 0, duplicate = 0, skipped = 0, dead_lettered = 0;
+  std::size_t tickets = 0, joined = 0;  // read back from the store
+  std::size_t timed = 0;                // outcomes after the first observed
+  double seconds = 0;                   // first observed outcome to the n-th
+  double join_seconds = 0;              // start_consumer to the first observed outcome
+  double cpu_seconds = 0;               // the whole process meanwhile (engine, RocksDB, relay, mock cluster)
   double per_second() const { return static_cast<double>(timed) / seconds; }
-  recorded_batches batches;   // every batch the engine committed (for run_raw)
+  recorded_batches batches;  // every batch the engine committed (for run_raw)
 };
 
 // A fresh store at `dir` (the store's options, WAL without sync), an engine with
@@ -79,7 +81,7 @@ struct kafka_engine_run {
 // put every ticket inside one window: copies of the sample would join the first copy's
 // tickets.) Throws when nothing commits for 30 s.
 kafka_engine_run run_kafka_engine(const config::kafka_settings& k, const std::string& bootstrap,
-                                  const std::vector<instant>& times, unsigned partitions, const std::filesystem::path& dir,
-                                  const kafka_engine_options& o);
+                                  const std::vector<instant>& times, unsigned partitions,
+                                  const std::filesystem::path& dir, const kafka_engine_options& o);
 
 }  // namespace doorstep::bench

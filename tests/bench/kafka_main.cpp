@@ -7,7 +7,6 @@
 // writes the engine's recorded batches into another fresh store through a raw RocksDB
 // loop (as bench_ingest does). "ratio" is the engine's rate over the slower baseline.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
@@ -28,7 +27,9 @@ std::filesystem::path fresh_dir(const std::filesystem::path& under) {
   return dir;
 }
 
-double us_each(double cpu_seconds, std::size_t n) { return cpu_seconds * 1e6 / static_cast<double>(n); }
+double us_each(double cpu_seconds, std::size_t n) {
+  return cpu_seconds * 1e6 / static_cast<double>(n);
+}
 
 }  // namespace
 
@@ -99,7 +100,8 @@ int main(int argc, char** argv) {
                      {"raw_rocksdb_per_second", raw_store_rate},
                      {"raw_rocksdb_cpu_us_per_appeal", us_each(raw_store.cpu_seconds, appeals)},
                      {"batches", raw_store.batches},
-                     {"appeals_per_batch", static_cast<double>(appeals) / static_cast<double>(std::max<std::size_t>(raw_store.batches, 1))},
+                     {"appeals_per_batch",
+                      static_cast<double>(appeals) / static_cast<double>(std::max<std::size_t>(raw_store.batches, 1))},
                      {"ratio", engine.per_second() / baseline},
                      {"applied", engine.applied},
                      {"duplicate", engine.duplicate},
@@ -119,7 +121,8 @@ int main(int argc, char** argv) {
                 " joins for " + std::to_string(appeals) + " appeals (" + std::to_string(engine.dead_lettered) +
                 " dead-lettered)";
     }
-    if (engine.dead_lettered > 0) std::cerr << "bench_kafka: " << engine.dead_lettered << " appeals were dead-lettered\n";
+    if (engine.dead_lettered > 0)
+      std::cerr << "bench_kafka: " << engine.dead_lettered << " appeals were dead-lettered\n";
     if (!problem.empty()) {
       std::cerr << "bench_kafka: " << problem << "\n";
       code = 1;
