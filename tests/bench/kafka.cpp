@@ -145,7 +145,7 @@ consume_run run_raw_consumer(const config::kafka_settings& k, const std::string&
     if (out.messages == 0) {
       first = steady::now();
       cpu_start = process_cpu_seconds();
-      out.join_seconds = std::chrono::duration<double>(first - start).count();
+      out.start_seconds = std::chrono::duration<double>(first - start).count();
     }
     out.bytes += m->len + m->key_len;  // touch the payload: every one must be an object
     if (m->len == 0 || static_cast<const char*>(m->payload)[0] != '{')

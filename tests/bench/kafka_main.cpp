@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
                      {"message_bytes", static_cast<double>(produced.bytes) / static_cast<double>(appeals)},
                      {"produce_seconds", produced.seconds},
                      {"raw_consumer_seconds", raw.seconds},
-                     {"raw_consumer_start_seconds", raw.join_seconds},
+                     {"raw_consumer_start_seconds", raw.start_seconds},
                      {"raw_consumer_per_second", raw.per_second()},
                      {"raw_consumer_cpu_us_per_appeal", us_each(raw.cpu_seconds, raw.timed)},
                      {"engine_seconds", engine.seconds},
