@@ -12,8 +12,9 @@ WriteBatches (WAL without sync, and synced group commit), HTTP POST /api/v1/appe
 against a trivial Beast handler (wrk, peak and paced at 50% and 100% of peak), the
 same ingest with metrics on and off, and Kafka ingest (the engine's Kafka edge consuming
 and committing appeals from an in-process dev broker) against the slower of a raw
-librdkafka consumer of the same messages and the raw RocksDB rate of the ingest
-benchmark. Medians over --runs, with min and max.
+librdkafka consumer of the same messages and a raw RocksDB loop committing that run's
+own batches (the ingest run's raw rate is shown beside it). Medians over --runs, with
+min and max.
 
 Comparisons are refused unless the build is a plain Release build; --smoke runs anywhere
 and says that its numbers are not measurements.
