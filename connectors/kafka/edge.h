@@ -41,6 +41,8 @@ class edge {
   const std::string& bootstrap() const { return bootstrap_; }
   bool embedded() const { return broker_ != nullptr; }
   bool healthy() const { return !consumer_ || consumer_->healthy(); }
+  // Inbound messages whose engine outcome has arrived since start_consumer (benchmarks).
+  std::uint64_t handled() const { return consumer_ ? consumer_->handled() : 0; }
 
  private:
   edge() = default;

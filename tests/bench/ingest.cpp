@@ -7,7 +7,6 @@
 #include <map>
 #include <mutex>
 #include <semaphore>
-#include <sys/resource.h>
 #include <stdexcept>
 #include <thread>
 
@@ -21,14 +20,6 @@ using steady = std::chrono::steady_clock;
 
 double seconds_since(steady::time_point start) {
   return std::chrono::duration<double>(steady::now() - start).count();
-}
-
-// User + system CPU time of the process so far (every thread).
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
 std::unique_ptr<store::store> open_store(const std::filesystem::path& dir, const store::options& so) {
@@ -74,7 +65,7 @@ engine_run run_engine(std::vector<timed_appeal> appeals, const std::filesystem::
   };
 
   const auto every = std::max<std::size_t>(n / 10, 1);
-  const auto cpu_start = cpu_seconds();
+  const auto cpu_start = process_cpu_seconds();
   const auto start = steady::now();
   for (std::size_t i = 0; i < n; ++i) {
     window.acquire();
@@ -86,7 +77,7 @@ engine_run run_engine(std::vector<timed_appeal> appeals, const std::filesystem::
   }
   finished.get_future().wait();
   out.seconds = seconds_since(start);
-  out.cpu_seconds = cpu_seconds() - cpu_start;
+  out.cpu_seconds = process_cpu_seconds() - cpu_start;
   eng.stop();
   out.created = created;
   out.joined = joined;
@@ -127,13 +118,13 @@ raw_run run_raw(const recorded_batches& batches, const std::filesystem::path& di
       }
     }
   };
-  const auto cpu_start = cpu_seconds();
+  const auto cpu_start = process_cpu_seconds();
   const auto start = steady::now();
   std::vector<std::thread> writers;
   for (unsigned w = 0; w < o.threads; ++w) writers.emplace_back(writer, w);
   for (auto& t : writers) t.join();
   out.seconds = seconds_since(start);
-  out.cpu_seconds = cpu_seconds() - cpu_start;
+  out.cpu_seconds = process_cpu_seconds() - cpu_start;
   if (failed) throw std::runtime_error("raw write failed: " + failure);
   return out;
 }

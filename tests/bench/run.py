@@ -9,8 +9,12 @@ Micro benchmarks (Google Benchmark) report ns per operation. End-to-end benchmar
 with their baseline in the same invocation, on the same payloads and options, and are
 reported as ratios: durable ingest against a raw RocksDB loop committing the engine's own
 WriteBatches (WAL without sync, and synced group commit), HTTP POST /api/v1/appeals
-against a trivial Beast handler (wrk, peak and paced at 50% and 100% of peak), and the
-same ingest with metrics on and off. Medians over --runs, with min and max.
+against a trivial Beast handler (wrk, peak and paced at 50% and 100% of peak), the
+same ingest with metrics on and off, and Kafka ingest (the engine's Kafka edge consuming
+and committing appeals from an in-process dev broker) against the slower of a raw
+librdkafka consumer of the same messages and a raw RocksDB loop committing that run's
+own batches (the ingest run's raw rate is shown beside it). Medians over --runs, with
+min and max.
 
 Comparisons are refused unless the build is a plain Release build; --smoke runs anywhere
 and says that its numbers are not measurements.
@@ -162,6 +166,41 @@ def run_metrics(bins: Path, args, tmp: Path) -> dict:
         off.append(pair["off"]["engine_per_second"])
         ratio.append(on[-1] / off[-1])
     return {"on_per_second": spread(on), "off_per_second": spread(off), "ratio": spread(ratio)}
+
+
+# ------------------------------------------------------------------------------ kafka
+
+
+def run_kafka(bins: Path, args, tmp: Path, ingest: dict | None) -> dict:
+    n = args.appeals_kafka
+    runs = []
+    for r in range(args.runs):
+        log(f"[kafka {r + 1}/{args.runs}] {n} appeals produced to a dev broker ({args.kafka_partitions} partitions), "
+            f"read by a raw consumer, then consumed and committed by the engine (load {load()})")
+        cmd = [str(bins / "bench_kafka"), "--appeals", str(n), "--tmp", str(tmp), "--threads", str(args.threads),
+               "--partitions", str(args.kafka_partitions)]
+        if args.smoke:
+            cmd.append("--smoke")
+        elif n >= 50000:
+            cmd.append("--progress")
+        runs.append(run_json(cmd))
+    # Each run's baseline is the slower of its raw consumer and raw RocksDB replaying that
+    # run's own batches; the ingest benchmark's raw rate (other batches: see the table) is
+    # shown beside it.
+    return {
+        "runs": runs,
+        "engine_per_second": spread([x["engine_per_second"] for x in runs]),
+        "raw_consumer_per_second": spread([x["raw_consumer_per_second"] for x in runs]),
+        "raw_rocksdb_per_second": spread([x["raw_rocksdb_per_second"] for x in runs]),
+        "ingest_raw_rocksdb_per_second": ingest["async"]["raw_per_second"] if ingest else None,
+        "baseline_per_second": spread([min(x["raw_consumer_per_second"], x["raw_rocksdb_per_second"]) for x in runs]),
+        "ratio": spread([x["ratio"] for x in runs]),
+        "appeals_per_batch": spread([x["appeals_per_batch"] for x in runs]),
+        "engine_cpu_us_per_appeal": spread([x["engine_cpu_us_per_appeal"] for x in runs]),
+        "raw_consumer_cpu_us_per_appeal": spread([x["raw_consumer_cpu_us_per_appeal"] for x in runs]),
+        "raw_rocksdb_cpu_us_per_appeal": spread([x["raw_rocksdb_cpu_us_per_appeal"] for x in runs]),
+        "created": runs[0]["created"], "joined": runs[0]["joined"], "dead_lettered": runs[0]["dead_lettered"],
+    }
 
 
 # ------------------------------------------------------------------------------ http
@@ -347,6 +386,23 @@ def table(res: dict, smoke: bool) -> str:
         g = res["metrics"]
         rows.append(("ingest metrics on vs off (appeals/s)", cell(g["on_per_second"]), cell(g["off_per_second"]),
                      cell(g["ratio"], "ratio"), ">= 0.95", verdict(g["ratio"]["median"] >= 0.95, smoke)))
+    if "kafka" in res:
+        g = res["kafka"]
+        rows.append(("Kafka ingest, WAL without sync (appeals/s)", cell(g["engine_per_second"]),
+                     cell(g["baseline_per_second"]), cell(g["ratio"], "ratio"), ">= 0.50",
+                     verdict(g["ratio"]["median"] >= 0.50, smoke)))
+        rows.append(("  raw librdkafka consumer (messages/s)", "", cell(g["raw_consumer_per_second"]), "", "", ""))
+        rows.append(("  raw RocksDB, its own batches, no sync (appeals/s)", "", cell(g["raw_rocksdb_per_second"]),
+                     "", "", ""))
+        ing = g["ingest_raw_rocksdb_per_second"]
+        rows.append(("  raw RocksDB, the ingest run's batches (appeals/s)", "",
+                     cell(ing) if ing else "not run (--only lacks ingest)", "", "", ""))
+        rows.append(("  appeals per group commit", cell(g["appeals_per_batch"]), "same batches", "", "", ""))
+        rows.append(("  CPU per appeal, whole process (us)", cell(g["engine_cpu_us_per_appeal"]),
+                     f"{cell(g['raw_consumer_cpu_us_per_appeal'])} / {cell(g['raw_rocksdb_cpu_us_per_appeal'])}",
+                     "", "", ""))
+        rows.append(("  tickets / joins / dead letters", f"{g['created']} / {g['joined']} / {g['dead_lettered']}",
+                     "", "", "", ""))
     if "http" in res:
         h = res["http"]
         rows.append(("HTTP POST /appeals peak (req/s)", cell(h["peak"]), cell(h["baseline_peak"]),
@@ -372,8 +428,12 @@ def table(res: dict, smoke: bool) -> str:
 EXPECTED_MICRO = ("domain/decide_apply/submit", "domain/decide_apply/timer_fired", "codec/decode_appeal",
                   "codec/encode_event", "codec/encode_snapshot", "codec/decode_snapshot", "routing/route",
                   "calendar/add_working_days/20", "timer/arm_cancel", "timer/next_due_lookup", "timer/fire")
-EXPECTED_ROWS = ("ingest, WAL without sync", "ingest, WAL synced group commit", "ingest absolute",
-                 "metrics on vs off", "HTTP POST /appeals peak", "at 50% of peak: p99", "at 100% of peak: p99")
+EXPECTED_ROWS = {
+    "ingest": ("ingest, WAL without sync", "ingest, WAL synced group commit", "ingest absolute"),
+    "metrics": ("metrics on vs off",),
+    "http": ("HTTP POST /appeals peak", "at 50% of peak: p99", "at 100% of peak: p99"),
+    "kafka": ("Kafka ingest, WAL without sync", "raw librdkafka consumer", "raw RocksDB, its own batches"),
+}
 
 
 def check_complete(res: dict, text: str, only: set[str]) -> None:
@@ -383,8 +443,7 @@ def check_complete(res: dict, text: str, only: set[str]) -> None:
         for want in EXPECTED_MICRO:
             if not any(n.startswith(want) for n in names):
                 raise BenchError(f"micro benchmark {want} produced no result")
-    wanted = {"ingest": EXPECTED_ROWS[:3], "metrics": EXPECTED_ROWS[3:4], "http": EXPECTED_ROWS[4:]}
-    for part, rows in wanted.items():
+    for part, rows in EXPECTED_ROWS.items():
         for row in rows if part in only else ():
             if row not in text:
                 raise BenchError(f"the table has no row '{row}'")
@@ -397,10 +456,12 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--build-dir", type=Path, default=SOURCE / "build" / "release")
     p.add_argument("--smoke", action="store_true", help="each benchmark once at tiny sizes (any build; not a measurement)")
-    p.add_argument("--only", default="micro,ingest,metrics,http", help="comma-separated subset")
+    p.add_argument("--only", default="micro,ingest,metrics,http,kafka", help="comma-separated subset")
     p.add_argument("--runs", type=int, default=5, help="repetitions of every measurement (median, min, max)")
     p.add_argument("--appeals", type=int, default=100000, help="appeals per ingest run (no sync)")
     p.add_argument("--appeals-sync", type=int, default=100000, help="appeals per synced ingest run")
+    p.add_argument("--appeals-kafka", type=int, default=100000, help="appeals per Kafka ingest run")
+    p.add_argument("--kafka-partitions", type=int, default=8, help="partitions of the dev broker's topics and the engine")
     p.add_argument("--threads", type=int, default=2, help="engine / server threads")
     p.add_argument("--micro-min-time", default="0.5", help="Google Benchmark --benchmark_min_time (seconds)")
     p.add_argument("--http-runs", type=int, default=3)
@@ -422,7 +483,7 @@ def main() -> int:
             f"preset (tests/bench/run.sh). Use --smoke to check that the benchmarks run.")
         return 2
     if args.smoke:
-        args.runs, args.http_runs, args.appeals, args.appeals_sync = 1, 1, 300, 300
+        args.runs, args.http_runs, args.appeals, args.appeals_sync, args.appeals_kafka = 1, 1, 300, 300, 300
         args.http_seconds, args.http_warmup, args.connections = 1, 1, 8
         args.micro_min_time = "0.001"
     bins = args.build_dir / "tests" / "bench"
@@ -443,6 +504,10 @@ def main() -> int:
             res["metrics"] = run_metrics(bins, args, tmp)
         if "http" in only:
             res["http"] = run_http(bins, args, tmp)
+        if "kafka" in only:
+            res["kafka"] = run_kafka(bins, args, tmp, res.get("ingest"))
+            if not args.smoke and res["kafka"]["runs"][0]["build"] != "Release":
+                raise BenchError("bench_kafka is not a Release build")
         res["load_end"] = load()
         text = table(res, args.smoke)
         check_complete(res, text, only)

@@ -1,5 +1,6 @@
 #include "workload.h"
 
+#include <sys/resource.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -105,6 +106,13 @@ std::vector<std::string> sample_bodies() {
     out.push_back(json::serialize(o));
   }
   return out;
+}
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
 std::string build_kind() {

@@ -35,6 +35,9 @@ std::vector<timed_appeal> sample_appeals(std::size_t n);
 // request is a new appeal reported when it arrives).
 std::vector<std::string> sample_bodies();
 
+// User + system CPU time of the whole process so far (every thread), in seconds.
+double process_cpu_seconds();
+
 // How this binary was compiled: the CMake build type, plus "+sanitizers",
 // "+assertions" or "+unoptimized" when they apply. Only a plain "Release" is measured.
 std::string build_kind();
