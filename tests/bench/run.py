@@ -14,7 +14,10 @@ same ingest with metrics on and off, and Kafka ingest (the engine's Kafka edge c
 and committing appeals from an in-process dev broker) against the slower of a raw
 librdkafka consumer of the same messages and a raw RocksDB loop committing that run's
 own batches (the ingest run's raw rate is shown beside it). Medians over --runs, with
-min and max.
+min and max. Scale of state
+(--only scale, scale_bench.py) restarts `doorstep serve` on a store of --scale-tickets
+open tickets and checks memory, restart-to-ready, timer firing lag and worklist/stats
+latency against the issue's absolute targets.
 
 Comparisons are refused unless the build is a plain Release build; --smoke runs anywhere
 and says that its numbers are not measurements.
@@ -33,6 +36,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scale_bench  # noqa: E402  (beside this file)
 
 SOURCE = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).resolve().parent / "post_appeals.lua"
@@ -416,6 +422,8 @@ def table(res: dict, smoke: bool) -> str:
             rows.append((f"  at {label} of peak: p99 latency (ms)", cell(e["p99_us"], "ms"), cell(b["p99_us"], "ms"),
                          "", "<= 5 ms" if ph == "at_50" else "",
                          verdict(ok, smoke) if ph == "at_50" else ""))
+    if "scale" in res:
+        rows.extend(scale_bench.rows(res["scale"], cell, verdict, smoke))
     if rows:
         head = ("end-to-end", "engine", "baseline", "ratio", "target", "verdict")
         widths = [max(len(r[i]) for r in rows + [head]) for i in range(6)]
@@ -443,7 +451,7 @@ def check_complete(res: dict, text: str, only: set[str]) -> None:
         for want in EXPECTED_MICRO:
             if not any(n.startswith(want) for n in names):
                 raise BenchError(f"micro benchmark {want} produced no result")
-    for part, rows in EXPECTED_ROWS.items():
+    for part, rows in {**EXPECTED_ROWS, "scale": scale_bench.EXPECTED_ROWS}.items():
         for row in rows if part in only else ():
             if row not in text:
                 raise BenchError(f"the table has no row '{row}'")
@@ -456,7 +464,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--build-dir", type=Path, default=SOURCE / "build" / "release")
     p.add_argument("--smoke", action="store_true", help="each benchmark once at tiny sizes (any build; not a measurement)")
-    p.add_argument("--only", default="micro,ingest,metrics,http,kafka", help="comma-separated subset")
+    p.add_argument("--only", default="micro,ingest,metrics,http,kafka,scale", help="comma-separated subset")
     p.add_argument("--runs", type=int, default=5, help="repetitions of every measurement (median, min, max)")
     p.add_argument("--appeals", type=int, default=100000, help="appeals per ingest run (no sync)")
     p.add_argument("--appeals-sync", type=int, default=100000, help="appeals per synced ingest run")
@@ -472,6 +480,17 @@ def main() -> int:
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--wrk-threads", type=int, default=2)
     p.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
+    p.add_argument("--scale-tickets", type=int, default=1000000, help="open tickets in the scale-of-state store")
+    p.add_argument("--scale-stream-share", type=float, default=0.005,
+                   help="share of the tickets created in the last 2 h on 24x7 policies (the live timers)")
+    p.add_argument("--scale-worklist-requests", type=int, default=200)
+    p.add_argument("--scale-stats-requests", type=int, default=50)
+    p.add_argument("--scale-budget", type=float, default=60,
+                   help="seconds per query series at most (at least 5 requests are timed)")
+    p.add_argument("--scale-window", type=float, default=30, help="firing-lag window, at least (seconds)")
+    p.add_argument("--scale-ready-timeout", type=float, default=600)
+    p.add_argument("--scale-drain-timeout", type=float, default=300)
+    p.add_argument("--scale-event-tickets", type=int, default=500, help="stream tickets read for the lag cross-check")
     p.add_argument("--json", type=Path, help="also write every number to this file")
     p.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()))
     args = p.parse_args()
@@ -486,6 +505,8 @@ def main() -> int:
         args.runs, args.http_runs, args.appeals, args.appeals_sync, args.appeals_kafka = 1, 1, 300, 300, 300
         args.http_seconds, args.http_warmup, args.connections = 1, 1, 8
         args.micro_min_time = "0.001"
+        args.scale_tickets, args.scale_worklist_requests, args.scale_stats_requests = 2000, 20, 10
+        args.scale_window, args.scale_budget, args.scale_stream_share, args.scale_event_tickets = 2, 5, 0.5, 100
     bins = args.build_dir / "tests" / "bench"
     only = set(args.only.split(","))
     res: dict = {"machine": machine(), "build": build, "runs": args.runs, "load_start": load(), "smoke": args.smoke,
@@ -508,10 +529,16 @@ def main() -> int:
             res["kafka"] = run_kafka(bins, args, tmp, res.get("ingest"))
             if not args.smoke and res["kafka"]["runs"][0]["build"] != "Release":
                 raise BenchError("bench_kafka is not a Release build")
+        if "scale" in only:
+            config = bench_config(tmp, "async", "1s")
+            res["scale"] = scale_bench.run_scale(bins, bins.parent.parent / "engine" / "doorstep", config, tmp, args)
+            res["scale"]["summary"] = scale_bench.summarize(res["scale"])
+            if not args.smoke and res["scale"]["fill"]["build"] != "Release":
+                raise BenchError("bench_scale_fill is not a Release build")
         res["load_end"] = load()
         text = table(res, args.smoke)
         check_complete(res, text, only)
-    except (BenchError, subprocess.TimeoutExpired) as e:
+    except (BenchError, scale_bench.ScaleError, subprocess.TimeoutExpired) as e:
         log(f"run.py: {e}")
         return 1
     finally:
