@@ -4,6 +4,7 @@
     tests/bench/run.sh                 # build the release preset, measure, print the table
     tests/bench/run.py --build-dir build/release --runs 5 --json out.json
     tests/bench/run.py --smoke --build-dir build/dev   # each benchmark once, tiny: not a measurement
+    tests/bench/run.py --only scale --runs 1 --scale-tickets 200000 --scale-keep /tmp/scale-200k
 
 Micro benchmarks (Google Benchmark) report ns per operation. End-to-end benchmarks run
 with their baseline in the same invocation, on the same payloads and options, and are
