@@ -4,6 +4,7 @@
     tests/bench/run.sh                 # build the release preset, measure, print the table
     tests/bench/run.py --build-dir build/release --runs 5 --json out.json
     tests/bench/run.py --smoke --build-dir build/dev   # each benchmark once, tiny: not a measurement
+    tests/bench/run.py --only scale --runs 1 --scale-tickets 200000 --scale-keep /tmp/scale-200k
 
 Micro benchmarks (Google Benchmark) report ns per operation. End-to-end benchmarks run
 with their baseline in the same invocation, on the same payloads and options, and are
@@ -483,6 +484,8 @@ def main() -> int:
     p.add_argument("--scale-tickets", type=int, default=1000000, help="open tickets in the scale-of-state store")
     p.add_argument("--scale-stream-share", type=float, default=0.005,
                    help="share of the tickets created in the last 2 h on 24x7 policies (the live timers)")
+    p.add_argument("--scale-keep", type=Path,
+                   help="keep the filled store here and reuse it on later runs of the same size (fill once)")
     p.add_argument("--scale-worklist-requests", type=int, default=200)
     p.add_argument("--scale-stats-requests", type=int, default=50)
     p.add_argument("--scale-budget", type=float, default=60,

@@ -137,6 +137,7 @@ struct counters {
   std::mutex mu;
   std::string first_error;
   std::vector<std::string> stream_ids;
+  std::size_t stream_seen = 0;
 
   void reject(const runtime::outcome& r) {
     rejected.fetch_add(1);
@@ -179,7 +180,13 @@ void post_one(runtime::engine& eng, planned& p, in_flight& flight, counters& n) 
       }
       if (c == cohort::stream) {
         std::lock_guard lock(n.mu);
-        if (n.stream_ids.size() < kStreamIdsKept) n.stream_ids.push_back(r.ticket_id);
+        // The latest ones: their deadlines are the ones still ahead when serve starts.
+        if (n.stream_ids.size() < kStreamIdsKept) {
+          n.stream_ids.push_back(r.ticket_id);
+        } else {
+          n.stream_ids[n.stream_seen % kStreamIdsKept] = r.ticket_id;
+        }
+        ++n.stream_seen;
       }
     }
     flight.end();

@@ -49,7 +49,7 @@ struct scale_result {
   double seconds = 0;
   std::map<std::string, std::size_t> street_month;  // tickets per street created in the month below
   instant month_from{}, month_to{};                  // the last whole month (Beijing) of the held cohort
-  std::vector<std::string> stream_ids;               // some stream tickets (for the lag cross-check)
+  std::vector<std::string> stream_ids;               // the latest stream tickets (for the lag cross-check)
 };
 
 // Fills a fresh store at `store_dir` (the `store` directory of a serve data dir) with the

@@ -84,7 +84,13 @@ def copy_data(src: Path, dst: Path) -> None:
         out = dst / Path(dirpath).relative_to(src)
         out.mkdir(parents=True, exist_ok=True)
         for f in files:
-            (os.link if f.endswith(".sst") else shutil.copy2)(Path(dirpath) / f, out / f)
+            if f.endswith(".sst"):
+                try:
+                    os.link(Path(dirpath) / f, out / f)
+                    continue
+                except OSError:  # another file system
+                    pass
+            shutil.copy2(Path(dirpath) / f, out / f)
 
 
 # ------------------------------------------------------------------------------ probes
@@ -308,17 +314,36 @@ def one_run(doorstep: Path, config: Path, data: Path, manifest: dict, args) -> d
     return out
 
 
-def run_scale(bins: Path, doorstep: Path, config: Path, tmp: Path, args) -> dict:
-    root = tmp / "scale"
+def filled(bins: Path, doorstep: Path, config: Path, tmp: Path, args) -> dict:
+    """The pristine store: filled now, or (--scale-keep DIR) kept from an earlier fill of the same size."""
+    root = args.scale_keep or tmp / "scale"
+    saved = root / "manifest.json"
+    if args.scale_keep and saved.exists():
+        manifest = json.loads(saved.read_text())
+        age = time.time() - manifest["fired_to_ms"] / 1000
+        if manifest["tickets"] == args.scale_tickets:
+            log(f"[scale] reusing the store filled {age / 60:.0f} min ago in {root} (deadlines due since then are "
+                f"the startup backlog; the 24x7 stream lasts about 2 h after the fill)")
+            return manifest
+    shutil.rmtree(root / "pristine", ignore_errors=True)  # another size, or a fill that failed
     log(f"[scale] filling a store with {args.scale_tickets:,} open tickets (once for all runs)")
     manifest = fill(bins, doorstep, config, root, args.scale_tickets, args.threads, args.scale_stream_share,
                     progress=not args.smoke and args.scale_tickets >= 50000)
+    if args.scale_keep:
+        saved.write_text(json.dumps(manifest))
+    return manifest
+
+
+def run_scale(bins: Path, doorstep: Path, config: Path, tmp: Path, args) -> dict:
+    manifest = filled(bins, doorstep, config, tmp, args)
+    root = tmp / "scale"
     log(f"  {manifest['seconds']:.0f} s, {manifest['timers_fired']:,} timers fired, "
         f"{manifest['pending_timers']:,} pending, next hour per 10 min {manifest['pending_next_hour_per_10min']}, "
         f"store {manifest['store_bytes'] / 2**20:,.0f} MiB")
     runs = []
     for r in range(args.runs):
         data = root / f"run-{r}"
+        shutil.rmtree(data, ignore_errors=True)
         copy_data(Path(manifest["pristine"]), data)
         log(f"[scale {r + 1}/{args.runs}] doorstep serve on {args.scale_tickets:,} tickets")
         res = one_run(doorstep, config, data, manifest, args)
