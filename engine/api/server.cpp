@@ -1,6 +1,7 @@
 #include "api/server.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -55,8 +56,13 @@ class session : public std::enable_shared_from_this<session> {
     req_ = parser_->release();
     stream_.expires_never();
     auto self = shared_from_this();
-    owner_.handler_.handle(req_, [self](response res) {
+    // While the engine holds the request the io_context has nothing else of this session
+    // to run; the work guard keeps it from returning (at shutdown) before the answer is
+    // posted, so no answer lands on a stopped io_context to be destroyed after the server.
+    auto work = net::make_work_guard(stream_.get_executor());
+    owner_.handler_.handle(req_, [self, work](response res) mutable {
       net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+      work.reset();
     });
   }
 
