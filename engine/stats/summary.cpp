@@ -84,8 +84,11 @@ std::string pct(double v) {
 summary compute_summary(const store::store& s, const routing::rulebook& rules, const filter& f) {
   summary out;
   std::unordered_map<std::string, std::string> names;  // jurisdiction id -> street name, community label
+  // Counts one row; false once the rows are past the time range (they are in creation
+  // order under a community prefix).
   auto add = [&](std::string_view key, std::string_view value) {
     auto t = store::parse_stats_row(key, value);
+    if (t && f.created_to && t->created_ms >= to_millis(*f.created_to)) return false;
     if (!t || !selected(*t, rules, f)) return true;
     ++out.tickets;
     out.appeals += t->appeals;
@@ -112,26 +115,18 @@ summary compute_summary(const store::store& s, const routing::rulebook& rules, c
   };
   // Rows are grouped by community and ordered by creation: one seek per community and
   // partition reaches the time range, and the scan stops at its end.
-  const auto to_ms = f.created_to ? std::optional<std::int64_t>(to_millis(*f.created_to)) : std::nullopt;
-  auto in_range = [&](std::string_view key, std::string_view value) {
-    if (to_ms) {
-      auto r = key.rfind('|');
-      if (r != std::string_view::npos && r >= 13) {
-        std::int64_t ms = 0;
-        for (char ch : key.substr(r - 13, 13)) ms = ms * 10 + (ch - '0');
-        if (ms >= *to_ms) return false;
-      }
-    }
-    return add(key, value);
-  };
   for (unsigned p = 0; p < s.partitions(); ++p) {
     if (f.jurisdiction.empty()) {
-      s.scan(store::family_prefix(p, store::kStats), add);
+      // Across communities creation times start over: past the range only skips the row.
+      s.scan(store::family_prefix(p, store::kStats), [&](std::string_view key, std::string_view value) {
+        add(key, value);
+        return true;
+      });
       continue;
     }
     for (const auto& community : communities_for(rules.tree(), f.jurisdiction)) {
       const auto prefix = store::stats_prefix(p, community);
-      s.scan(prefix, in_range, f.created_from ? store::stats_from(p, community, *f.created_from) : std::string{});
+      s.scan(prefix, add, f.created_from ? store::stats_from(p, community, *f.created_from) : std::string{});
     }
   }
   std::sort(out.hot_spots.begin(), out.hot_spots.end(),

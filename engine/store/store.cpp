@@ -208,15 +208,16 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
 
   // The stats row: the snapshot's facts and the history, the new events folded into the
   // history the previous row holds.
+  const auto stats = stats_key(partition_, after);
   stats_history history;
   if (before.exists()) {
     const auto old_key = stats_key(partition_, before);
     if (auto old = get(old_key)) {
       if (auto h = parse_stats_history(*old)) history = std::move(*h);
     }
-    if (old_key != stats_key(partition_, after)) del(old_key);
+    if (old_key != stats) del(old_key);
   }
-  put(stats_key(partition_, after), stats_value(after, fold_history(std::move(history), events)));
+  put(stats, stats_value(after, fold_history(std::move(history), events)));
   ++commands_;
 }
 
