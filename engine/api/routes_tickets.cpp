@@ -272,9 +272,15 @@ void handler::get_worklist(call& c) {
   std::size_t total = 0;
   bool total_exact = true;
   std::vector<store::worklist_row> rows;
+  // Without a cursor the count and the page start at the same key: the count collects
+  // the page's rows too, and a partition needs a second scan only if the count stopped
+  // (at the cap) before that partition's first `wanted` matches.
+  std::vector<bool> page_done(st.partitions(), false);
   for (unsigned p = 0; p < st.partitions(); ++p) {
+    if (!total_exact) break;
     const auto prefix = store::family_prefix(p, store::kWorklist);
-    // Count from the start (capped); collect from the cursor on.
+    std::size_t taken = 0;
+    bool ended = true;
     st.scan(prefix, [&](std::string_view key, std::string_view value) {
       auto r = store::parse_worklist_row(key, value);
       if (!r) return true;
@@ -282,14 +288,20 @@ void handler::get_worklist(call& c) {
       if (!matches(*r)) return true;
       if (total == kWorklistCountCap) {
         total_exact = false;
+        ended = false;
         return false;
       }
       ++total;
+      if (!after && taken < wanted) {
+        rows.push_back(std::move(*r));
+        ++taken;
+      }
       return true;
     });
-    if (!total_exact) break;
+    page_done[p] = !after && (ended || taken == wanted);
   }
   for (unsigned p = 0; p < st.partitions(); ++p) {
+    if (page_done[p]) continue;
     std::size_t taken = 0;
     const auto from = after ? store::worklist_after(p, after->first == INT64_MAX ? store::kNoDeadline : after->first, after->second)
                             : std::string{};

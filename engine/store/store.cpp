@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <rocksdb/listener.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/utilities/checkpoint.h>
 
 #include <boost/json/monotonic_resource.hpp>
@@ -332,6 +333,13 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
   ro.IncreaseParallelism(2);
   ro.compression = rocksdb::kLZ4Compression;
   ro.enable_pipelined_write = true;
+  // The worklist and deadline indexes are keyed by time, so every moved deadline leaves
+  // a tombstone in the range that queries and timer scans read first (the overdue
+  // prefix). Left to size-triggered compaction they pile up: a 1M-ticket store held six
+  // tombstones per live row there, and an overdue count read them all. Files with dense
+  // deletions are compacted early, which drops the tombstones.
+  ro.table_properties_collector_factories.push_back(rocksdb::NewCompactOnDeletionCollectorFactory(
+      kTombstoneWindow, kTombstoneTrigger, kTombstoneRatio));
   auto stalls = std::make_shared<stall_tracker>();
   ro.listeners.push_back(stalls);
   if (opts.tune) opts.tune(ro);

@@ -26,6 +26,12 @@
 
 namespace doorstep::store {
 
+// A store file is compacted early when any kTombstoneWindow consecutive entries of it
+// hold kTombstoneTrigger deletions, or when deletions are kTombstoneRatio of it.
+inline constexpr std::size_t kTombstoneWindow = 1024;
+inline constexpr std::size_t kTombstoneTrigger = 512;
+inline constexpr double kTombstoneRatio = 0.5;
+
 struct options {
   unsigned partitions = 8;
   bool sync = true;  // fsync the WAL on every commit (durability: sync)

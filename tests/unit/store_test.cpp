@@ -2,7 +2,13 @@
 // against a real RocksDB in a temporary directory.
 #include <gtest/gtest.h>
 
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+
+#include <chrono>
+#include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "domain/codec.h"
 #include "domain/decide.h"
@@ -341,6 +347,51 @@ TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
   ASSERT_TRUE(loaded.ok() && loaded->has_value());
   EXPECT_EQ(**loaded, t);
   EXPECT_EQ(count_keys(*copy), count_keys(**s));
+}
+
+// Deadline-keyed indexes (worklist, timers) delete a key whenever a deadline moves, so
+// their first range fills with tombstones that every overdue scan would step over. A
+// file dense with deletions is compacted on its own, without waiting for size triggers.
+TEST(store, a_file_dense_with_deletions_is_compacted_and_its_tombstones_dropped) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto prefix = store::family_prefix(2, store::kWorklist);
+  auto key = [&](int i) {
+    char due[16];
+    std::snprintf(due, sizeof due, "%013d", i);
+    return prefix + due + "|T" + std::to_string(i);
+  };
+  constexpr int kRows = 5000;
+  rocksdb::WriteBatch rows;
+  for (int i = 0; i < kRows; ++i) rows.Put(key(i), "row");
+  ASSERT_TRUE(s->db()->Write(rocksdb::WriteOptions(), &rows).ok());
+  ASSERT_TRUE(s->db()->Flush(rocksdb::FlushOptions()).ok());
+  rocksdb::WriteBatch moved;  // every deadline but the last ten moved on
+  for (int i = 0; i < kRows - 10; ++i) moved.Delete(key(i));
+  ASSERT_TRUE(s->db()->Write(rocksdb::WriteOptions(), &moved).ok());
+  ASSERT_TRUE(s->db()->Flush(rocksdb::FlushOptions()).ok());
+  // Two level-0 files: far below RocksDB's file-count trigger (4), so only the deletion
+  // collector can schedule the compaction.
+  auto tombstones_skipped = [&] {
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    std::size_t rows = 0;
+    s->scan(prefix, [&](std::string_view, std::string_view) {
+      ++rows;
+      return true;
+    });
+    EXPECT_EQ(rows, 10u);
+    const auto skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    return skipped;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto skipped = tombstones_skipped();
+  while (skipped > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    skipped = tombstones_skipped();
+  }
+  EXPECT_EQ(skipped, 0u) << "the tombstones were never compacted away";
 }
 
 TEST(store, refuses_to_open_with_a_different_partition_count) {
