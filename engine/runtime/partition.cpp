@@ -34,7 +34,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
     return out;
   }
-  store::batch b(store_, index_, batch_bytes_hint_, &tickets_);
+  store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_);
   for (const auto& j : jobs) {
     out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
     if (j.in && out.back().err && out.back().err->code == "storage") {
@@ -50,7 +50,8 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   }
   if (b.commands() == 0) return out;
   last_commit_bytes_ = b.bytes();
-  batch_bytes_hint_ = last_commit_bytes_;
+  const auto per_command = last_commit_bytes_ / jobs.size();
+  bytes_per_command_ = bytes_per_command_ == 0 ? per_command : (7 * bytes_per_command_ + per_command) / 8;
   if (auto s = store_.commit(b); !s) {
     last_commit_bytes_ = 0;
     // Nothing of the group is stored: every outcome reports the failure, including

@@ -101,7 +101,9 @@ class partition {
   std::size_t last_commit_bytes_ = 0;
   store::store& store_;
   const routing::rulebook& rules_;
-  std::size_t batch_bytes_hint_ = 0;  // the previous group's size: what the next one reserves
+  // Bytes a command wrote on average in recent groups: a group reserves its commands'
+  // worth (and a quarter more), so its write batch is not copied as it grows.
+  std::size_t bytes_per_command_ = 0;
   // Recently committed tickets, decoded. 2,048 covers the open tickets a duplicate may
   // join (the window's tickets of a busy partition) at ~3 KB each.
   store::ticket_cache tickets_{2048};

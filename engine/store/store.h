@@ -67,16 +67,18 @@ class store;
 // A group of commands staged for one atomic commit on one partition.
 //
 // Writes go straight into a plain rocksdb::WriteBatch (what commit() writes). The keys a
-// group may read back before it commits (snapshots, the open-duplicate index,
-// idempotency keys, counters) are also kept in a small ordered overlay, so reads and
-// scans see the group's own writes. Event log, outbox, timer and worklist entries are
-// write-only within a group: reads of those families see committed state only. (An
+// group may read back before it commits (the open-duplicate index, idempotency keys,
+// counters, stats rows) are also kept in a small ordered overlay, so reads and scans see
+// the group's own writes; staged tickets are kept decoded and load_ticket() reads them
+// first. Snapshot, event log, outbox, timer and worklist keys are write-only within a
+// group: get() and scan() of those families see committed state only. (An
 // indexed WriteBatchWithIndex kept every write in a skip list; the overlay holds about a
 // third of them and made ingest markedly cheaper, see docs/performance.md.)
 class batch {
  public:
-  // `reserve_bytes`: room to reserve for the serialized writes (e.g. the size of the
-  // partition's previous group), so a large group does not grow its buffer step by step.
+  // `reserve_bytes`: room to reserve for the serialized writes (e.g. the group's commands
+  // times what a command wrote recently), so a large group does not grow its buffer step
+  // by step, copying it each time.
   // `cache`: the partition's decoded committed tickets, consulted before the database.
   batch(store& s, unsigned partition, std::size_t reserve_bytes = 0, ticket_cache* cache = nullptr);
 
