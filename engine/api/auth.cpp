@@ -116,8 +116,10 @@ const token_record* token_store::find(std::string_view token) const {
   return nullptr;
 }
 
+bool sees_everywhere(const token_record& t) { return t.scope == "*"; }
+
 bool in_scope(const token_record& t, const std::string& jurisdiction_id, const routing::jurisdiction_tree& tree) {
-  return t.scope == "*" || tree.in_subtree(jurisdiction_id, t.scope);
+  return sees_everywhere(t) || tree.in_subtree(jurisdiction_id, t.scope);
 }
 
 namespace {

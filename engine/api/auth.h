@@ -48,6 +48,8 @@ class token_store {
 
 // What an authenticated caller may do. Pure functions over the record.
 bool in_scope(const token_record& t, const std::string& jurisdiction_id, const routing::jurisdiction_tree& tree);
+// The caller's scope is the whole tree ("*"): in_scope holds for every place.
+bool sees_everywhere(const token_record& t);
 // May a caller with role `who` run `action` (a command name) at all?
 bool role_may(role who, std::string_view action);
 // May `t` run `action` (a command name) on ticket `tk`? Returns an error naming why not.

@@ -257,12 +257,17 @@ void handler::get_worklist(call& c) {
   const auto& tree = engine_.rules().tree();
   const auto& st = engine_.storage();
   const auto wanted = static_cast<std::size_t>(limit) + 1;
-  auto matches = [&](const store::worklist_row& r) {
-    if (!in_scope(c.token, r.jurisdiction_id, tree)) return false;
+  auto matches = [&](const store::worklist_row_view& r) {
     if (!contains(f.statuses, to_string(r.st))) return false;
     if (!contains(f.levels, r.lvl ? to_string(*r.lvl) : "none")) return false;
     if (!contains(f.units, r.unit_id) || !contains(f.categories, r.category) || !contains(f.channels, to_string(r.via))) return false;
-    if (!f.jurisdiction.empty() && !tree.in_subtree(r.jurisdiction_id, f.jurisdiction)) return false;
+    // The tree looks places up by std::string; the row views its value, so the id is
+    // copied only when a place check is needed.
+    if (!sees_everywhere(c.token) || !f.jurisdiction.empty()) {
+      const std::string place(r.jurisdiction_id);
+      if (!in_scope(c.token, place, tree)) return false;
+      if (!f.jurisdiction.empty() && !tree.in_subtree(place, f.jurisdiction)) return false;
+    }
     if (f.from && r.created_ms < to_millis(*f.from)) return false;
     if (f.to && r.created_ms >= to_millis(*f.to)) return false;
     if (f.overdue && !r.overdue(now)) return false;
@@ -293,7 +298,7 @@ void handler::get_worklist(call& c) {
       }
       ++total;
       if (!after && taken < wanted) {
-        rows.push_back(std::move(*r));
+        rows.push_back(store::owned(*r));
         ++taken;
       }
       return true;
@@ -310,7 +315,7 @@ void handler::get_worklist(call& c) {
       if (!r) return true;
       if (f.overdue && r->due_ms > now_ms) return false;
       if (!matches(*r)) return true;
-      rows.push_back(std::move(*r));
+      rows.push_back(store::owned(*r));
       return ++taken < wanted;
     }, from);
   }

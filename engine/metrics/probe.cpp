@@ -79,18 +79,39 @@ void engine_probe::count(const ticket& t, double delta) {
 
 void engine_probe::loaded(const ticket& t) { count(t, 1); }
 
-void engine_probe::loaded(const store::worklist_row& r) { count(r, 1); }
-
-void engine_probe::count(const store::worklist_row& r, double delta) {
-  const std::string lvl(r.lvl ? to_string(*r.lvl) : "none");
-  tickets_.Add({{"status", s(to_string(r.st))}, {"level", lvl}}).Increment(delta);
-  street_tickets_.Add({{"status", s(to_string(r.st))}, {"street", street(r.jurisdiction_id)}}).Increment(delta);
+void engine_probe::row_loader::add(const store::worklist_row_view& r) {
+  const auto st = static_cast<std::size_t>(r.st);
+  ++by_level_[r.lvl][st];
+  auto place = by_place_.find(r.jurisdiction_id);
+  if (place == by_place_.end()) place = by_place_.emplace(std::string(r.jurisdiction_id), statuses{}).first;
+  ++place->second[st];
   for (std::size_t i = 0; i < kClockCount; ++i) {
     const auto& c = r.clocks[i];
-    if (c.state != clock_state::running) continue;
-    const char* state = c.breached ? "breached" : c.warned ? "at_risk" : nullptr;
-    if (state) clocks_.Add({{"clock", s(to_string(kAllClocks[i]))}, {"level", lvl}, {"state", state}}).Increment(delta);
+    if (c.state == clock_state::running && (c.breached || c.warned)) ++clocks_[{i, r.lvl, c.breached}];
   }
+}
+
+void engine_probe::row_loader::finish() {
+  auto level_label = [](const std::optional<level>& l) { return std::string(l ? to_string(*l) : "none"); };
+  for (const auto& [lvl, counts] : by_level_) {
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i] != 0) probe_.tickets_.Add({{"status", s(to_string(kAllStatuses[i]))}, {"level", level_label(lvl)}}).Increment(counts[i]);
+    }
+  }
+  for (const auto& [place, counts] : by_place_) {
+    const auto where = probe_.street(place);
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i] != 0) probe_.street_tickets_.Add({{"status", s(to_string(kAllStatuses[i]))}, {"street", where}}).Increment(counts[i]);
+    }
+  }
+  for (const auto& [key, n] : clocks_) {
+    const auto& [clock, lvl, breached] = key;
+    probe_.clocks_.Add({{"clock", s(to_string(kAllClocks[clock]))}, {"level", level_label(lvl)}, {"state", breached ? "breached" : "at_risk"}})
+        .Increment(n);
+  }
+  by_level_.clear();
+  by_place_.clear();
+  clocks_.clear();
 }
 
 void engine_probe::changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after) {

@@ -17,12 +17,14 @@ engine::engine(std::shared_ptr<const routing::rulebook> rules, store::store& s, 
   if (opts_.probe) {
     // The gauges start from the worklist rows: a few hundred bytes per ticket, not a
     // snapshot to decode (a million tickets count in well under a second).
+    metrics::engine_probe::row_loader rows(*opts_.probe);
     for (unsigned p = 0; p < s.partitions(); ++p) {
-      s.scan(store::family_prefix(p, store::kWorklist), [this](std::string_view key, std::string_view value) {
-        if (auto r = store::parse_worklist_row(key, value)) opts_.probe->loaded(*r);
+      s.scan(store::family_prefix(p, store::kWorklist), [&rows](std::string_view key, std::string_view value) {
+        if (auto r = store::parse_worklist_row(key, value)) rows.add(*r);
         return true;
       });
     }
+    rows.finish();
   }
   if (opts_.arm_timers && !clock_.simulated()) {
     for (auto& sl : parts_) {

@@ -3,6 +3,7 @@
 // the store).
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -53,6 +54,20 @@ inline std::vector<std::string_view> split(std::string_view s, char sep) {
     }
   }
   return out;
+}
+
+// Splits `s` at `sep` into exactly N fields; false when it has more or fewer.
+template <std::size_t N>
+bool split_exact(std::string_view s, char sep, std::array<std::string_view, N>& out) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i + 1 < N; ++i) {
+    const auto end = s.find(sep, start);
+    if (end == std::string_view::npos) return false;
+    out[i] = s.substr(start, end - start);
+    start = end + 1;
+  }
+  out[N - 1] = s.substr(start);
+  return out[N - 1].find(sep) == std::string_view::npos;
 }
 
 template <class T>

@@ -67,19 +67,24 @@ bool split_tail(std::string_view key, std::string_view& head, std::int64_t& ms, 
 
 // ------------------------------------------------------------------------------ worklist
 
-bool worklist_row::overdue(instant now) const {
+bool any_overdue(const std::array<clock_row, kClockCount>& clocks, instant now) {
   const auto t = to_millis(now);
   return std::any_of(clocks.begin(), clocks.end(), [t](const clock_row& c) {
     return c.state == clock_state::running && (c.breached || t >= c.due_ms);
   });
 }
 
-bool worklist_row::at_risk(instant now) const {
+bool any_at_risk(const std::array<clock_row, kClockCount>& clocks, instant now) {
   const auto t = to_millis(now);
   return std::any_of(clocks.begin(), clocks.end(), [t](const clock_row& c) {
     if (c.state != clock_state::running || c.breached || t >= c.due_ms) return false;
     return c.warned || (c.warn_ms >= 0 && t >= c.warn_ms);
   });
+}
+
+worklist_row owned(const worklist_row_view& r) {
+  return worklist_row{std::string(r.ticket_id), r.due_ms, r.st, r.lvl, std::string(r.unit_id), std::string(r.category),
+                      r.via, std::string(r.jurisdiction_id), r.created_ms, r.clocks};
 }
 
 std::int64_t nearest_due_ms(const ticket& t) {
@@ -138,28 +143,28 @@ std::string worklist_value(const ticket& t) {
   return v;
 }
 
-std::optional<worklist_row> parse_worklist_row(std::string_view key, std::string_view value) {
-  worklist_row r;
-  std::string_view head, id;
-  if (!split_tail(key, head, r.due_ms, id)) return std::nullopt;
-  r.ticket_id = std::string(id);
-  const auto f = split(value, '\t');
-  if (f.size() != 8) return std::nullopt;
+std::optional<worklist_row_view> parse_worklist_row(std::string_view key, std::string_view value) {
+  // Every row of a range is parsed (the worklist's count, the startup gauges), so this
+  // allocates nothing: the fields view the key and value.
+  worklist_row_view r;
+  std::string_view head;
+  if (!split_tail(key, head, r.due_ms, r.ticket_id)) return std::nullopt;
+  std::array<std::string_view, 8> f;
+  std::array<std::string_view, kClockCount> clocks;
+  if (!split_exact(value, '\t', f) || !split_exact(f[7], ';', clocks)) return std::nullopt;
   auto st = parse_status(f[0]);
   auto via = parse_channel(f[4]);
   auto created = to_number<std::int64_t>(f[6]);
   if (!st || !parse_opt_level(f[1], r.lvl) || !via || !created) return std::nullopt;
   r.st = *st;
-  r.unit_id = std::string(f[2]);
-  r.category = std::string(f[3]);
+  r.unit_id = f[2];
+  r.category = f[3];
   r.via = *via;
-  r.jurisdiction_id = std::string(f[5]);
+  r.jurisdiction_id = f[5];
   r.created_ms = *created;
-  const auto clocks = split(f[7], ';');
-  if (clocks.size() != kClockCount) return std::nullopt;
   for (std::size_t i = 0; i < kClockCount; ++i) {
-    const auto parts = split(clocks[i], ',');
-    if (parts.size() != 3 || parts[0].size() != 3 || parts[0][0] < '0' || parts[0][0] > '3') return std::nullopt;
+    std::array<std::string_view, 3> parts;
+    if (!split_exact(clocks[i], ',', parts) || parts[0].size() != 3 || parts[0][0] < '0' || parts[0][0] > '3') return std::nullopt;
     auto due = to_number<std::int64_t>(parts[1]);
     auto warn = to_number<std::int64_t>(parts[2]);
     if (!due || !warn) return std::nullopt;

@@ -37,23 +37,34 @@ struct clock_row {
   std::int64_t due_ms = 0;
   std::int64_t warn_ms = -1;  // first pending at-risk instant, -1 when none
 };
+bool any_overdue(const std::array<clock_row, kClockCount>& clocks, instant now);
+bool any_at_risk(const std::array<clock_row, kClockCount>& clocks, instant now);
 
-struct worklist_row {
-  std::string ticket_id;
+// A ticket's worklist row. `Text` is std::string for a row that outlives the key and
+// value it was read from, std::string_view for one read in place (parse_worklist_row:
+// the worklist and the startup gauges read every row of a range and keep a few).
+template <class Text>
+struct basic_worklist_row {
+  Text ticket_id;
   std::int64_t due_ms = kNoDeadline;
   status st = status::received;
   std::optional<level> lvl;
-  std::string unit_id;
-  std::string category;
+  Text unit_id;
+  Text category;
   channel via = channel::hotline;
-  std::string jurisdiction_id;
+  Text jurisdiction_id;
   std::int64_t created_ms = 0;
   std::array<clock_row, kClockCount> clocks{};
 
   // A running clock is past due (the API's "breached") / at risk at `now`.
-  bool overdue(instant now) const;
-  bool at_risk(instant now) const;
+  bool overdue(instant now) const { return any_overdue(clocks, now); }
+  bool at_risk(instant now) const { return any_at_risk(clocks, now); }
 };
+using worklist_row = basic_worklist_row<std::string>;
+using worklist_row_view = basic_worklist_row<std::string_view>;
+
+// A copy of a row read in place that owns its text.
+worklist_row owned(const worklist_row_view& r);
 
 // The nearest running deadline of a ticket in ms, kNoDeadline when no clock runs.
 std::int64_t nearest_due_ms(const ticket& t);
@@ -61,7 +72,8 @@ std::string worklist_key(unsigned partition, const ticket& t);
 std::string worklist_value(const ticket& t);
 // Where a partition's worklist continues after the row (due_ms, ticket_id).
 std::string worklist_after(unsigned partition, std::int64_t due_ms, std::string_view ticket_id);
-std::optional<worklist_row> parse_worklist_row(std::string_view key, std::string_view value);
+// The row's text fields view `key` and `value`; nullopt when the row is malformed.
+std::optional<worklist_row_view> parse_worklist_row(std::string_view key, std::string_view value);
 
 // What the stats read from a ticket's event log, folded event by event so a command
 // only adds its new events to the row it replaces.

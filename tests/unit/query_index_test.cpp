@@ -190,7 +190,7 @@ TEST_F(query_index, worklist_rows_say_overdue_and_at_risk_exactly_as_the_ticket_
       EXPECT_TRUE(r.has_value()) << key;
       if (!r) return false;
       ++rows;
-      auto t = s->load_ticket(r->ticket_id);
+      auto t = s->load_ticket(std::string(r->ticket_id));
       EXPECT_TRUE(t.ok() && t->has_value());
       const auto& tk = **t;
       EXPECT_EQ(r->due_ms, store::nearest_due_ms(tk));
@@ -224,6 +224,43 @@ TEST_F(query_index, worklist_rows_say_overdue_and_at_risk_exactly_as_the_ticket_
   EXPECT_GT(rows, 1000u);
   EXPECT_GT(overdue, 0u);
   EXPECT_GT(at_risk, 0u);
+}
+
+TEST_F(query_index, a_worklist_row_with_a_field_or_clock_too_many_or_too_few_is_malformed) {
+  auto s = open(true);
+  ASSERT_TRUE(s);
+  std::string key, value;
+  for (unsigned p = 0; p < s->partitions() && value.empty(); ++p) {
+    s->scan(store::family_prefix(p, store::kWorklist), [&](std::string_view k, std::string_view v) {
+      key = k;
+      value = v;
+      return false;
+    });
+  }
+  ASSERT_FALSE(value.empty());
+  auto r = store::parse_worklist_row(key, value);
+  ASSERT_TRUE(r);
+  const auto kept = store::owned(*r);
+  EXPECT_EQ(kept.ticket_id, r->ticket_id);
+  EXPECT_EQ(kept.jurisdiction_id, r->jurisdiction_id);
+  EXPECT_EQ(kept.unit_id, r->unit_id);
+  EXPECT_EQ(kept.category, r->category);
+  EXPECT_EQ(kept.created_ms, r->created_ms);
+  EXPECT_EQ(key.substr(key.rfind('|') + 1), kept.ticket_id);
+
+  const auto last_tab = value.rfind('\t');
+  const std::string clocks = value.substr(last_tab + 1);
+  const std::string first_clock = clocks.substr(0, clocks.find(';'));
+  const std::string head = value.substr(0, last_tab);
+  for (const std::string& bad : {head,                                          // a field too few
+                                 value + "\tx",                                 // a field too many
+                                 head + "\t" + clocks.substr(clocks.find(';') + 1),  // a clock too few
+                                 value + ";" + first_clock,                      // a clock too many
+                                 head + "\t" + first_clock.substr(0, first_clock.rfind(',')) + clocks.substr(first_clock.size()),
+                                 head + "\t" + first_clock + ",1" + clocks.substr(first_clock.size())}) {
+    EXPECT_FALSE(store::parse_worklist_row(key, bad)) << bad;
+  }
+  EXPECT_FALSE(store::parse_worklist_row(key.substr(0, key.rfind('|') + 1), value));  // no ticket id
 }
 
 TEST_F(query_index, a_store_from_before_the_indexes_is_rebuilt_when_opened_for_writing) {

@@ -13,6 +13,7 @@
 #include "domain/codec.h"
 #include "domain/decide.h"
 #include "store/backup.h"
+#include "store/key_format.h"
 #include "store/fsck.h"
 #include "store/rows.h"
 #include "store/store.h"
@@ -95,6 +96,20 @@ TEST(keys, every_family_has_the_documented_layout) {
   EXPECT_EQ(store::worklist_key(7, t), "p007|x|1771200000000|T20260214-007-000123");  // the nearest running one
   t.community_id = "runtai";
   EXPECT_EQ(store::stats_key(7, t), "p007|c|runtai|1771030800000|T20260214-007-000123");
+}
+
+TEST(keys, split_exact_takes_exactly_n_fields) {
+  std::array<std::string_view, 3> f;
+  ASSERT_TRUE(store::key_format::split_exact("广陵\t\t东关", '\t', f));
+  EXPECT_EQ(f[0], "广陵");
+  EXPECT_EQ(f[1], "");
+  EXPECT_EQ(f[2], "东关");
+  EXPECT_FALSE(store::key_format::split_exact("a\tb", '\t', f));
+  EXPECT_FALSE(store::key_format::split_exact("a\tb\tc\t", '\t', f));
+  EXPECT_FALSE(store::key_format::split_exact("a\tb\tc\td", '\t', f));
+  std::array<std::string_view, 1> one;
+  EXPECT_TRUE(store::key_format::split_exact("", ',', one));
+  EXPECT_FALSE(store::key_format::split_exact(",", ',', one));
 }
 
 TEST(keys, timer_keys_round_trip_and_sort_by_due_time) {
