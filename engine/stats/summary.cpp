@@ -40,10 +40,11 @@ std::string name_of(const routing::rulebook& rules, const std::string& id) {
   return n ? n->name : id;
 }
 
-bool selected(const store::stats_row& t, const routing::rulebook& rules, const filter& f) {
+// `whole_subtree`: the rows come from the filter's communities, all inside its subtree.
+bool selected(const store::stats_row& t, const routing::rulebook& rules, const filter& f, bool whole_subtree) {
   if (f.created_from && t.created_ms < to_millis(*f.created_from)) return false;
   if (f.created_to && t.created_ms >= to_millis(*f.created_to)) return false;
-  if (!f.jurisdiction.empty() && !rules.tree().in_subtree(t.jurisdiction_id, f.jurisdiction)) return false;
+  if (!f.jurisdiction.empty() && !whole_subtree && !rules.tree().in_subtree(t.jurisdiction_id, f.jurisdiction)) return false;
   if (f.visible && !f.visible(t.jurisdiction_id)) return false;
   return true;
 }
@@ -83,31 +84,53 @@ std::string pct(double v) {
 
 summary compute_summary(const store::store& s, const routing::rulebook& rules, const filter& f) {
   summary out;
-  std::unordered_map<std::string, std::string> names;  // jurisdiction id -> street name, community label
+  // A street over a month is tens of thousands of rows in a few hundred groups. Rows find
+  // their groups through arrays indexed by status and level and a cache of each place's
+  // street and community groups; the label maps are filled once at the end.
+  struct place_groups {
+    std::string community_id;
+    rates* street;
+    rates* community;
+  };
+  std::unordered_map<std::string, place_groups> places;  // by jurisdiction id
+  auto groups_of = [&](const store::stats_row& t) -> const place_groups& {
+    auto it = places.find(t.jurisdiction_id);
+    if (it != places.end() && it->second.community_id == t.community_id) return it->second;
+    const auto street = name_of(rules, rules.street_of(t.jurisdiction_id));
+    place_groups g{t.community_id, &out.by_street[street], &out.by_community[street + " / " + name_of(rules, t.community_id)]};
+    return places.insert_or_assign(t.jurisdiction_id, std::move(g)).first->second;
+  };
+  constexpr std::size_t kLevels = kAllLevels.size() + 1;  // the last: none (in triage)
+  auto level_index = [](const std::optional<level>& l) { return l ? static_cast<std::size_t>(*l) : kAllLevels.size(); };
+  std::array<std::size_t, kAllStatuses.size()> by_status{};
+  std::array<std::size_t, kLevels> by_level{};
+  std::array<std::size_t, kAllLevels.size()> by_entry_level{};
+  std::array<rates, kLevels> by_level_rates{};
+  const auto* root = f.jurisdiction.empty() ? nullptr : rules.tree().find(f.jurisdiction);
+  // The scan reads the root's communities; when the root is a community or above, every
+  // row read is inside its subtree.
+  const bool whole_subtree = root && root->kind <= routing::node_kind::community;
   // Counts one row; false once the rows are past the time range (they are in creation
   // order under a community prefix).
   auto add = [&](std::string_view key, std::string_view value) {
     auto t = store::parse_stats_row(key, value);
     if (t && f.created_to && t->created_ms >= to_millis(*f.created_to)) return false;
-    if (!t || !selected(*t, rules, f)) return true;
+    if (!t || !selected(*t, rules, f, whole_subtree)) return true;
     ++out.tickets;
     out.appeals += t->appeals;
     out.events += t->history.events;
-    ++out.by_status[std::string(to_string(t->st))];
-    const std::string lvl(t->lvl ? to_string(*t->lvl) : "none");
-    ++out.by_level[lvl];
-    ++out.by_entry_level[std::string(to_string(t->entry_level))];
+    ++by_status[static_cast<std::size_t>(t->st)];
+    const auto lvl = level_index(t->lvl);
+    ++by_level[lvl];
+    ++by_entry_level[static_cast<std::size_t>(t->entry_level)];
     for (const auto& [reason, n] : t->history.escalations) out.escalations[reason] += n;
     for (const auto& [where, n] : t->history.breaches) out.breaches[where] += n;
     count(out.overall, *t);
-    auto street_name = names.find(t->jurisdiction_id);
-    if (street_name == names.end()) {
-      street_name = names.emplace(t->jurisdiction_id, name_of(rules, rules.street_of(t->jurisdiction_id))).first;
-    }
-    count(out.by_street[street_name->second], *t);
-    count(out.by_community[street_name->second + " / " + name_of(rules, t->community_id)], *t);
+    const auto& g = groups_of(*t);
+    count(*g.street, *t);
+    count(*g.community, *t);
     count(out.by_unit[t->unit_id.empty() ? "(triage)" : t->unit_id], *t);
-    count(out.by_level_rates[lvl], *t);
+    count(by_level_rates[lvl], *t);
     if (t->appeals >= rules.duplicates().hot_spot_joins + 1 && is_open(t->st)) {
       out.hot_spots.push_back({t->ticket_id, t->jurisdiction_id, t->category, t->appeals});
     }
@@ -128,6 +151,20 @@ summary compute_summary(const store::store& s, const routing::rulebook& rules, c
       const auto prefix = store::stats_prefix(p, community);
       s.scan(prefix, add, f.created_from ? store::stats_from(p, community, *f.created_from) : std::string{});
     }
+  }
+  // The label maps hold exactly the values some counted row had.
+  auto level_name = [](std::size_t i) { return std::string(i < kAllLevels.size() ? to_string(kAllLevels[i]) : "none"); };
+  for (std::size_t i = 0; i < by_status.size(); ++i) {
+    if (by_status[i]) out.by_status[std::string(to_string(kAllStatuses[i]))] = by_status[i];
+  }
+  for (std::size_t i = 0; i < kLevels; ++i) {
+    if (by_level[i]) {
+      out.by_level[level_name(i)] = by_level[i];
+      out.by_level_rates[level_name(i)] = std::move(by_level_rates[i]);
+    }
+  }
+  for (std::size_t i = 0; i < by_entry_level.size(); ++i) {
+    if (by_entry_level[i]) out.by_entry_level[std::string(to_string(kAllLevels[i]))] = by_entry_level[i];
   }
   std::sort(out.hot_spots.begin(), out.hot_spots.end(),
             [](const hot_spot& a, const hot_spot& b) { return a.ticket_id < b.ticket_id; });

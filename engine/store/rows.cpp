@@ -261,8 +261,9 @@ std::string stats_value(const ticket& t, const stats_history& h) {
 
 namespace {
 constexpr std::size_t kSnapshotFields = 10, kHistoryFields = 6;
+using stats_fields = std::array<std::string_view, kSnapshotFields + kHistoryFields>;
 
-std::optional<stats_history> history_of(const std::vector<std::string_view>& f) {
+std::optional<stats_history> history_of(const stats_fields& f) {
   stats_history h;
   auto events = to_number<std::uint64_t>(f[kSnapshotFields + 1]);
   const auto flags = f[kSnapshotFields + 2];
@@ -281,8 +282,8 @@ std::optional<stats_history> history_of(const std::vector<std::string_view>& f) 
 }  // namespace
 
 std::optional<stats_history> parse_stats_history(std::string_view value) {
-  const auto f = split(value, '\t');
-  if (f.size() != kSnapshotFields + kHistoryFields) return std::nullopt;
+  stats_fields f;
+  if (!split_exact(value, '\t', f)) return std::nullopt;
   return history_of(f);
 }
 
@@ -293,8 +294,8 @@ std::optional<stats_row> parse_stats_row(std::string_view key, std::string_view 
   r.ticket_id = std::string(id);
   if (head.size() < 8) return std::nullopt;
   r.community_id = std::string(head.substr(7));
-  const auto f = split(value, '\t');
-  if (f.size() != kSnapshotFields + kHistoryFields) return std::nullopt;
+  stats_fields f;
+  if (!split_exact(value, '\t', f)) return std::nullopt;
   auto st = parse_status(f[0]);
   auto entry = parse_level(f[2]);
   auto appeals = to_number<std::uint32_t>(f[6]);

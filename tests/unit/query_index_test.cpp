@@ -103,6 +103,18 @@ void expect_same(const stats::summary& got, const stats::summary& want, const st
   SCOPED_TRACE(what);
   EXPECT_EQ(stats::summary_json(got), stats::summary_json(want));
   EXPECT_EQ(got.events, want.events);
+  // The groups summary_json leaves out (the API's group_by=unit and group_by=level).
+  auto groups = [](const std::map<std::string, stats::rates>& m) {
+    std::string out;
+    for (const auto& [k, r] : m) {
+      out += k + ":" + std::to_string(r.tickets) + "," + std::to_string(r.response_due) + "," + std::to_string(r.responded_on_time) +
+             "," + std::to_string(r.closed) + "," + std::to_string(r.rated) + "," + std::to_string(r.satisfied) + ";";
+    }
+    return out;
+  };
+  EXPECT_EQ(groups(got.by_unit), groups(want.by_unit));
+  EXPECT_EQ(groups(got.by_level_rates), groups(want.by_level_rates));
+  EXPECT_FALSE(got.tickets > 0 && got.by_level_rates.empty());
   EXPECT_EQ(got.hot_spots.size(), want.hot_spots.size());
 }
 
