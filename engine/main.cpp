@@ -83,6 +83,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--rate", serve.rate, "requests per second per token (bursts of twice that)")
       ->check(CLI::Range(0.1, 1e6));
   serve_cmd->add_option("--max-body", serve.max_body, "largest request body in bytes")->check(CLI::Range(256, 16777216));
+  serve_cmd->add_option("--worklist-count-max", serve.worklist_count_max,
+                        "the worklist counts matching tickets up to this many (total_exact: false beyond)")
+      ->check(CLI::Range(1, 1000000));
   serve_cmd->add_option("--kafka", serve.kafka,
                         "Kafka edge: none, embedded (an in-process dev broker) or host:port,... of a cluster "
                         "(default: kafka.bootstrap from config, else none)");

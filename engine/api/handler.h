@@ -68,6 +68,9 @@ struct handler_options {
   // Extra readiness condition (e.g. the Kafka consumer): returns why the process is not
   // ready, or nullopt. /readyz also checks that no engine partition is fenced.
   std::function<std::optional<std::string>()> not_ready;
+  // The worklist counts matches up to this many (`total`, `total_exact: false` beyond).
+  // Counting reads index rows, so it bounds what a page costs when many tickets match.
+  std::size_t worklist_count_max = 1000;
 };
 
 class handler {

@@ -176,7 +176,6 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 // Worklist totals are counted up to this many matches; beyond, `total_exact` is false.
-constexpr std::size_t kWorklistCountCap = 10000;
 
 struct worklist_filter {
   std::vector<std::string> statuses, levels, units, categories, channels;
@@ -251,7 +250,7 @@ void handler::get_worklist(call& c) {
   // the page is the first `limit` rows of the partitions' first `limit` matches after the
   // cursor. Overdue tickets are a prefix of it (their nearest deadline has passed), so
   // `overdue` stops at the first row due after now. `total` counts matches up to
-  // kWorklistCountCap and says whether it stopped there.
+  // opts_.worklist_count_max and says whether it stopped there.
   const auto now = clock_.now();
   const auto now_ms = to_millis(now);
   const auto& tree = engine_.rules().tree();
@@ -284,6 +283,7 @@ void handler::get_worklist(call& c) {
   for (unsigned p = 0; p < st.partitions(); ++p) {
     if (!total_exact) break;
     const auto prefix = store::family_prefix(p, store::kWorklist);
+    const auto first_row = rows.size();
     std::size_t taken = 0;
     bool ended = true;
     st.scan(prefix, [&](std::string_view key, std::string_view value) {
@@ -291,7 +291,7 @@ void handler::get_worklist(call& c) {
       if (!r) return true;
       if (f.overdue && r->due_ms > now_ms) return false;
       if (!matches(*r)) return true;
-      if (total == kWorklistCountCap) {
+      if (total == opts_.worklist_count_max) {
         total_exact = false;
         ended = false;
         return false;
@@ -304,6 +304,9 @@ void handler::get_worklist(call& c) {
       return true;
     });
     page_done[p] = !after && (ended || taken == wanted);
+    // The count stopped inside this partition's page: the second pass reads that page
+    // whole, so drop the part read here (the partition's rows are the last ones).
+    if (!page_done[p]) rows.resize(first_row);
   }
   for (unsigned p = 0; p < st.partitions(); ++p) {
     if (page_done[p]) continue;

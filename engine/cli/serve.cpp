@@ -168,7 +168,8 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
                            [e = edge.get()]() -> std::optional<std::string> {
                              if (e && !e->healthy()) return "the Kafka consumer stopped after a failed commit; restart";
                              return std::nullopt;
-                           }});
+                           },
+                           opts.worklist_count_max});
   net::io_context ioc;
   std::unique_ptr<api::server> srv;
   try {

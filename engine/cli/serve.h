@@ -21,6 +21,7 @@ struct serve_options {
   unsigned threads = 2;
   double rate = 100;          // requests per second per token (burst: twice that)
   std::size_t max_body = 64 * 1024;
+  std::size_t worklist_count_max = 1000;  // the worklist counts matches up to this many
   // Kafka edge: none | embedded | host:port,...; empty: kafka.bootstrap from config, or none.
   std::string kafka;
 };

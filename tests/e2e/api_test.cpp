@@ -285,6 +285,58 @@ TEST(api_limits, a_token_over_its_rate_gets_429_with_retry_after) {
   EXPECT_EQ(srv.get("demo-supervisor", "/api/v1/catalog/categories").status, 200);  // per token
 }
 
+TEST(api_limits, the_worklist_counts_up_to_its_maximum_and_pages_as_without_one) {
+  test_server capped({"--worklist-count-max", "5"});
+  test_server full;
+  const std::vector<std::string> places{"runtai-huayuan-b1", "runtai-xincun-b1", "hongmei-xincun-b1", "jingfang-5-b2",
+                                        "runtai-huayuan-b3"};
+  for (auto* srv : {&capped, &full}) {
+    for (const auto& p : places) {
+      for (const std::string c : {"small_ads", "noise", "gas_smell"}) {
+        auto r = srv->post("demo-operator", "/api/v1/appeals",
+                           R"({"category":")" + c + R"(","description":"楼道灯不亮了","location":{"jurisdiction_id":")" + p + R"("}})");
+        ASSERT_TRUE(r.status == 201 || r.status == 200) << r.body;  // 200: joined an open ticket
+      }
+    }
+  }
+  auto pages = [](test_server& srv, const std::string& query) {
+    std::vector<std::string> ids;
+    std::string cursor;
+    for (int page = 0; page < 10; ++page) {
+      auto r = srv.get("demo-supervisor", "/api/v1/tickets?limit=4" + query + (cursor.empty() ? "" : "&cursor=" + cursor)).json();
+      for (const auto& t : r.at("tickets").as_array()) ids.push_back(str(t, "ticket_id"));
+      if (r.at("next_cursor").is_null()) break;
+      cursor = str(r, "next_cursor");
+    }
+    return ids;
+  };
+  auto first = capped.get("demo-supervisor", "/api/v1/tickets?limit=4").json();
+  EXPECT_EQ(first.at("total").as_int64(), 5);  // more match: counting stopped at 5
+  EXPECT_FALSE(first.at("total_exact").as_bool());
+  auto whole = full.get("demo-supervisor", "/api/v1/tickets?limit=4").json();
+  const auto tickets = whole.at("total").as_int64();
+  EXPECT_GT(tickets, 5);
+  EXPECT_TRUE(whole.at("total_exact").as_bool());
+  // The pages do not depend on where counting stopped: the first page (read with the
+  // count) and every later one hold the same tickets in the same order.
+  const auto capped_ids = pages(capped, ""), full_ids = pages(full, "");
+  EXPECT_EQ(static_cast<std::int64_t>(capped_ids.size()), tickets);
+  EXPECT_EQ(capped_ids, full_ids);
+  EXPECT_EQ(first.at("tickets"), whole.at("tickets"));
+  // A first page past where counting stopped: the partitions it did not reach still give
+  // their rows.
+  auto all_capped = capped.get("demo-supervisor", "/api/v1/tickets?limit=100").json();
+  EXPECT_EQ(static_cast<std::int64_t>(all_capped.at("tickets").as_array().size()), tickets);
+  EXPECT_EQ(all_capped.at("tickets"), full.get("demo-supervisor", "/api/v1/tickets?limit=100").json().at("tickets"));
+  // Up to the maximum the count is exact.
+  auto gas = capped.get("demo-supervisor", "/api/v1/tickets?category=gas_smell").json();
+  const auto gas_tickets = full.get("demo-supervisor", "/api/v1/tickets?category=gas_smell").json().at("total").as_int64();
+  ASSERT_GT(gas_tickets, 0);
+  EXPECT_EQ(gas.at("total").as_int64(), std::min<std::int64_t>(gas_tickets, 5));
+  EXPECT_EQ(gas.at("total_exact").as_bool(), gas_tickets <= 5);
+  EXPECT_EQ(pages(capped, "&category=gas_smell"), pages(full, "&category=gas_smell"));
+}
+
 TEST(api_lifecycle, sigterm_drains_and_exits_cleanly_and_the_data_survives) {
   std::string id;
   {
