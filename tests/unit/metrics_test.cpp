@@ -4,6 +4,7 @@
 // three rates.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <optional>
 #include <sstream>
@@ -275,6 +276,40 @@ TEST_F(metrics_test, street_gauges_start_from_the_store_and_follow_the_status) {
   EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"yanling\"}"), 0);
   EXPECT_EQ(value("doorstep_street_tickets{status=\"received\",street=\"yanling\"}"), 1);
   EXPECT_EQ(value("doorstep_street_tickets{status=\"dispatched\",street=\"jichuan\"}"), 1);
+}
+
+TEST_F(metrics_test, gauges_counted_from_the_store_at_startup_equal_the_ones_kept_while_running) {
+  // Tickets in several statuses and levels, clocks at risk, breached and escalated.
+  const auto returned = ticket_of(submit("runtai-huayuan-b1", "small_ads", "g-1"));
+  ticket_of(submit("xingyan-jiayuan-b1", "noise", "g-2"));
+  ticket_of(submit("runtai-xincun-b1", "gas_smell", "g-3"));
+  ticket_of(submit("hongmei-xincun-b1", "noise", "g-4"));
+  ASSERT_TRUE(run(action(returned, return_cmd{"不是本楼的问题"})).ok());
+  engine_->advance_to(at(2026, 3, 2, 10, 40));  // past 75 % of the 2 h accept targets
+  ticket_of(submit("jingfang-5-b2", "small_ads", "g-5"));
+  engine_->advance_to(at(2026, 3, 2, 12, 15));  // the first accept targets breached, the last at risk
+  // The non-zero series of the three ticket gauges, as scraped.
+  auto gauges = [this] {
+    std::istringstream in(registry_->scrape());
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) {
+      const bool ours = line.rfind("doorstep_tickets{", 0) == 0 || line.rfind("doorstep_street_tickets{", 0) == 0 ||
+                        line.rfind("doorstep_sla_clocks{", 0) == 0;
+      if (ours && std::stod(line.substr(line.rfind(' ') + 1)) != 0) out.push_back(line);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const auto running = gauges();
+  auto has = [&](const std::string& part) {
+    return std::any_of(running.begin(), running.end(), [&](const std::string& l) { return l.find(part) != std::string::npos; });
+  };
+  ASSERT_TRUE(has("state=\"breached\"")) << ::testing::PrintToString(running);
+  ASSERT_TRUE(has("state=\"at_risk\"")) << ::testing::PrintToString(running);
+  ASSERT_TRUE(has("status=\"received\"")) << ::testing::PrintToString(running);
+  // A fresh engine and probe over the same store count the same from the worklist rows.
+  open();
+  EXPECT_EQ(gauges(), running);
 }
 
 }  // namespace
