@@ -22,9 +22,19 @@ mode=${1:-serve}
 
 case "$mode" in
   serve)
-    kafka=(--kafka embedded)  # unless the caller chose (--kafka none, or a cluster)
-    for a in "$@"; do [[ $a == --kafka* ]] && kafka=(); done
-    exec "$doorstep" --config config/doorstep.yaml serve --listen 127.0.0.1:8080 --data data/doorstep --backup-dir data/doorstep/backups --demo-tokens "${kafka[@]}" "$@"
+    # Defaults for what the caller did not choose (e.g. --listen 0.0.0.0:8080, --kafka
+    # none or a cluster): each option may be given once.
+    kafka=(--kafka embedded) listen=(--listen 127.0.0.1:8080) data=(--data data/doorstep)
+    backups=(--backup-dir data/doorstep/backups)
+    for a in "$@"; do
+      case "$a" in
+        --kafka*) kafka=() ;;
+        --listen*) listen=() ;;
+        --data*) data=() backups=() ;;  # backups live under the default data directory
+        --backup-dir*) backups=() ;;
+      esac
+    done
+    exec "$doorstep" --config config/doorstep.yaml serve "${listen[@]}" "${data[@]}" "${backups[@]}" --demo-tokens "${kafka[@]}" "$@"
     ;;
   simulate)
     sample=build/release/appeals-2026-spring.jsonl
