@@ -175,8 +175,6 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-// Worklist totals are counted up to this many matches; beyond, `total_exact` is false.
-
 struct worklist_filter {
   std::vector<std::string> statuses, levels, units, categories, channels;
   std::string jurisdiction;

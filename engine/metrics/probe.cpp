@@ -77,8 +77,6 @@ void engine_probe::count(const ticket& t, double delta) {
   }
 }
 
-void engine_probe::loaded(const ticket& t) { count(t, 1); }
-
 void engine_probe::row_loader::add(const store::worklist_row_view& r) {
   const auto st = static_cast<std::size_t>(r.st);
   ++by_level_[r.lvl][st];

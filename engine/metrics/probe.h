@@ -46,9 +46,6 @@ class engine_probe {
   void committed(const doorstep::event& e, std::optional<level> at);
   // One group commit: its commands, decide + write time, and bytes written (0: nothing).
   void group_commit(std::size_t commands, double seconds, std::size_t bytes = 0);
-  // A ticket that exists at startup (gauges start from the store's contents).
-  void loaded(const ticket& t);
-
   // How the engine counts its store at startup: from every ticket's worklist row. A
   // million rows share a few hundred label sets, so rows are tallied by label set and
   // finish() moves each gauge once (a gauge lookup per row took a second at 1M).
