@@ -1,7 +1,8 @@
 // engine/domain/codec.h
 // JSON for the domain's data: the one encoding used for storage, publication and the
-// API. Encoders never fail; decoders validate types, enums and UTF-8 and report the
-// offending field. Round trip: decode(encode(x)) == x for events and tickets.
+// API. Encoders never fail; parse() refuses malformed JSON and invalid UTF-8, and the
+// decoders validate types and enums, reporting the offending field. Round trip:
+// decode(encode(x)) == x for events and tickets.
 #pragma once
 
 #include <boost/json.hpp>
@@ -40,11 +41,17 @@ result<ticket> decode_ticket(const json::value& v);
 // `name` overrides the "command" member when non-empty (HTTP passes the action here).
 result<command_body> decode_command_body(const json::object& o, std::string_view name = {});
 
-// Parses text into JSON, reporting malformed input and invalid UTF-8.
+// Parses text into JSON, reporting malformed input and invalid UTF-8. Every string in
+// a value it returns is valid UTF-8 (the decoders rely on that).
 result<json::value> parse(std::string_view text);
 // The same, allocating the value from `sp` (e.g. a monotonic buffer for a document
 // that is decoded and dropped at once).
 result<json::value> parse(std::string_view text, json::storage_ptr sp);
+
+// A ticket snapshot from its stored text. Snapshots are read on every command but a
+// ticket's first and on every API read: the parsed tree lives in a stack buffer
+// (spilling to the heap only for very large tickets) and is dropped whole.
+result<ticket> decode_ticket_text(std::string_view text);
 
 std::string to_text(const json::value& v);
 

@@ -1,6 +1,7 @@
 // engine/domain/codec_read.h
 // Field readers shared by the decoders: each returns the value or an error naming the
 // field (as a JSON-pointer-like path) and what was wrong with it.
+// The objects come from codec::parse, so their strings are valid UTF-8 already.
 #pragma once
 
 #include <boost/json.hpp>
@@ -9,7 +10,6 @@
 
 #include "domain/result.h"
 #include "domain/time.h"
-#include "domain/utf8.h"
 
 namespace doorstep::codec::detail {
 
@@ -36,11 +36,8 @@ class reader {
       return std::string{};
     }
     if (!v->is_string()) return type_error(key, "a string");
-    std::string s(v->as_string().data(), v->as_string().size());
-    if (!is_valid_utf8(s)) {
-      return make_error("invalid_field", path(prefix_, key) + " is not valid UTF-8", path(prefix_, key));
-    }
-    return s;
+    // Valid UTF-8 already: values come from codec::parse.
+    return std::string(v->as_string().data(), v->as_string().size());
   }
 
   result<std::int64_t> integer(std::string_view key, bool required, std::int64_t fallback = 0) const {

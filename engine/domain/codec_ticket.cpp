@@ -2,6 +2,7 @@
 // Decoding ticket snapshots and inbound command bodies (encoders: codec_encode.cpp).
 #include "domain/codec.h"
 #include "domain/codec_read.h"
+#include "domain/utf8.h"
 
 namespace doorstep::codec {
 
@@ -207,14 +208,26 @@ result<command_body> decode_command_body(const json::object& o, std::string_view
 
 result<json::value> parse(std::string_view text) { return parse(text, {}); }
 
+// Boost.JSON rejects invalid UTF-8 anywhere in the text (overlong forms, surrogates,
+// code points past U+10FFFF, unpaired \u escapes), so every string in a parsed value is
+// valid UTF-8 and nothing downstream checks again. The text is scanned only after a
+// failure, to say which of the two it was.
 result<json::value> parse(std::string_view text, json::storage_ptr sp) {
-  if (!is_valid_utf8(text)) return make_error("invalid_json", "the body is not valid UTF-8");
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 32;
   json::value v = json::parse(text, ec, std::move(sp), opts);
-  if (ec) return make_error("invalid_json", "malformed JSON: " + ec.message());
-  return v;
+  if (!ec) return v;
+  if (!is_valid_utf8(text)) return make_error("invalid_json", "the body is not valid UTF-8");
+  return make_error("invalid_json", "malformed JSON: " + ec.message());
+}
+
+result<ticket> decode_ticket_text(std::string_view text) {
+  alignas(std::max_align_t) unsigned char buffer[16384];
+  json::monotonic_resource arena(buffer, sizeof buffer);
+  auto v = parse(text, &arena);
+  if (!v) return v.err();
+  return decode_ticket(*v);
 }
 
 std::string to_text(const json::value& v) { return json::serialize(v); }

@@ -24,16 +24,6 @@ error storage_error(const rocksdb::Status& s, std::string_view what) {
   return make_error("storage", std::string(what) + ": " + s.ToString());
 }
 
-// Snapshots are read on every command but the first of a ticket: the parsed tree lives
-// in a stack buffer (spilling to the heap only for very large tickets) and is dropped whole.
-result<ticket> decode_snapshot(std::string_view value) {
-  alignas(std::max_align_t) unsigned char buffer[16384];
-  boost::json::monotonic_resource arena(buffer, sizeof buffer);
-  auto v = codec::parse(value, &arena);
-  if (!v) return v.err();
-  return codec::decode_ticket(*v);
-}
-
 // The smallest key greater than every key starting with `prefix`; empty when there is
 // none (the empty prefix, or one of only 0xFF bytes): then nothing bounds the scan.
 std::string prefix_end(std::string prefix) {
@@ -93,7 +83,7 @@ result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
   }
   auto value = get(snapshot_key(partition_, ticket_id));
   if (!value) return std::optional<ticket>{};
-  auto t = decode_snapshot(*value);
+  auto t = codec::decode_ticket_text(*value);
   if (!t) return t.err();
   return std::optional<ticket>{std::move(*t)};
 }
@@ -300,7 +290,7 @@ rocksdb::Status rebuild_query_indexes(rocksdb::DB& db, unsigned partitions) {
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(bounded_by(upper_slice)));
     rocksdb::WriteBatch wb;
     for (it->Seek(prefix); it->Valid(); it->Next()) {
-      auto t = decode_snapshot(it->value().ToStringView());
+      auto t = codec::decode_ticket_text(it->value().ToStringView());
       if (!t) continue;  // fsck reports it
       std::vector<event> log;
       const auto events = event_prefix(p, t->id);
@@ -437,7 +427,7 @@ result<std::optional<ticket>> store::load_ticket(const std::string& ticket_id) c
   if (!p || *p >= opts_.partitions) return std::optional<ticket>{};
   auto value = get(snapshot_key(*p, ticket_id));
   if (!value) return std::optional<ticket>{};
-  auto t = decode_snapshot(*value);
+  auto t = codec::decode_ticket_text(*value);
   if (!t) return t.err();
   return std::optional<ticket>{std::move(*t)};
 }
@@ -497,7 +487,7 @@ void store::for_each_ticket(const std::function<bool(unsigned partition, const t
   for (unsigned p = 0; p < opts_.partitions; ++p) {
     bool go_on = true;
     scan(family_prefix(p, kSnapshot), [&](std::string_view, std::string_view value) {
-      auto t = decode_snapshot(value);
+      auto t = codec::decode_ticket_text(value);
       if (t) go_on = fn(p, *t);
       return go_on;
     });

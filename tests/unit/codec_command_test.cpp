@@ -1,8 +1,8 @@
 // tests/unit/codec_command_test.cpp
 // Inbound JSON: decode_command_body() turns {"command": "<name>", ...fields} into a
 // command body, refusing unknown commands, wrong types, missing fields, invalid enum
-// values and invalid UTF-8 with the exact error code and the field's path; parse()
-// refuses malformed JSON and invalid UTF-8.
+// values with the exact error code and the field's path; parse() refuses malformed JSON
+// and invalid UTF-8, so no decoded text holds invalid UTF-8.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -169,26 +169,36 @@ TEST(codec_command, an_empty_string_for_a_required_enum_is_refused) {
   expect_refused(R"({"command":"triage","severity":""})", "invalid_field", "severity");
 }
 
-TEST(codec_command, invalid_utf8_in_any_text_field_names_the_field) {
-  json::object o;
-  o["command"] = "note";
-  o["note"] = json::string("坏了\xff");
-  auto err = refusal(o);
-  EXPECT_EQ(err.code, "invalid_field");
-  EXPECT_EQ(err.field, "note");
-
-  json::object s = obj(kSubmit);
-  s["description"] = json::string("路灯\xc3");  // truncated two-byte sequence
-  err = refusal(s);
-  EXPECT_EQ(err.code, "invalid_field");
-  EXPECT_EQ(err.field, "description");
-
-  s = obj(kSubmit);
-  s["resident"].as_object()["name"] = json::string("王\xff");
-  EXPECT_EQ(refusal(s).field, "resident.name");
-  s = obj(kSubmit);
-  s["location"].as_object()["address"] = json::string("\xed\xa0\x80");  // a surrogate
-  EXPECT_EQ(refusal(s).field, "location.address");
+// Decoders take their values from parse(), which refuses invalid UTF-8 anywhere in a
+// body, so decode_command_body does not check text again. Every form of invalid UTF-8
+// (a stray byte, a truncated sequence, an encoded surrogate, an overlong form, a code
+// point past U+10FFFF, an unpaired \u escape), in every kind of text field, is refused
+// with the UTF-8 message; the same body with the Chinese text intact decodes.
+TEST(codec_command, invalid_utf8_in_any_text_field_is_refused_by_parse) {
+  const std::string valid(kSubmit);
+  for (std::string_view text : {"小区门口路灯不亮", "王秀英", "润泰花园南门"}) {
+    const auto at = valid.find(text);
+    ASSERT_NE(at, std::string::npos) << text;
+    for (std::string_view bad : {"\xff", "\xc3", "\xed\xa0\x80", "\xc0\xaf", "\xf4\x90\x80\x80"}) {
+      std::string body = valid;
+      body.insert(at + 3, bad);  // after the first character
+      const auto r = codec::parse(body);
+      ASSERT_FALSE(r.ok()) << text;
+      EXPECT_EQ(r.err().code, "invalid_json") << text;
+      EXPECT_EQ(r.err().message, "the body is not valid UTF-8") << text;
+    }
+    std::string escaped = valid;
+    escaped.insert(at + 3, "\\ud800");
+    const auto r = codec::parse(escaped);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.err().code, "invalid_json") << text;
+  }
+  const auto body = codec::decode_command_body(obj(valid));
+  ASSERT_TRUE(body.ok());
+  const auto& a = std::get<submit_cmd>(*body).a;
+  EXPECT_EQ(a.description, "小区门口路灯不亮");
+  EXPECT_EQ(a.resident.name, "王秀英");
+  EXPECT_EQ(a.address, "润泰花园南门");
 }
 
 TEST(codec_command, parse_refuses_malformed_json) {
