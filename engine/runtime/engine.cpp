@@ -151,7 +151,12 @@ void engine::drain(slot& s) {
     if (!again) s.draining = false;
   }
   if (again) boost::asio::post(s.strand, [this, &s] { drain(s); });
-  if (opts_.arm_timers && !clock_.simulated() && !stopped_) arm(s);
+  // Re-arm when the group committed a deadline earlier than the one waited for, or when
+  // that one is due (its firings may just have committed); otherwise the wait stands.
+  if (opts_.arm_timers && !clock_.simulated() && !stopped_ &&
+      (s.core.last_commit_earliest_timer_ms() < s.armed_ms || s.armed_ms <= to_millis(now))) {
+    arm(s);
+  }
 }
 
 // New timers are only ever created at or after the clock's now, so the floor may rise
@@ -191,6 +196,7 @@ void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& re
 // Runs on the slot's strand: arms the partition's timer for its earliest deadline.
 void engine::arm(slot& s) {
   auto first = first_timer(s);
+  s.armed_ms = first ? to_millis(first->timer.at) : INT64_MAX;
   if (!first) return;
   s.timer.expires_at(std::chrono::system_clock::time_point(first->timer.at.time_since_epoch()));
   s.timer.async_wait([this, &s](const boost::system::error_code& ec) {

@@ -30,6 +30,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   std::vector<outcome> out;
   out.reserve(jobs.size());
   last_commit_bytes_ = 0;
+  last_commit_earliest_timer_ms_ = INT64_MAX;
   if (failure_) {
     for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
     return out;
@@ -64,6 +65,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     }
     return out;
   }
+  last_commit_earliest_timer_ms_ = b.earliest_timer_ms();
   b.committed();
   return out;
 }

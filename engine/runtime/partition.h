@@ -73,6 +73,9 @@ class partition {
   const std::optional<error>& failure() const { return failure_; }
   // Bytes the last execute() wrote to the store (0 when it wrote nothing).
   std::size_t last_commit_bytes() const { return last_commit_bytes_; }
+  // The earliest pending deadline (ms) of the tickets the last execute() committed;
+  // INT64_MAX when it committed none with a pending timer.
+  std::int64_t last_commit_earliest_timer_ms() const { return last_commit_earliest_timer_ms_; }
 
   // Pending timers due at or before `now`, oldest first, at most `limit`.
   std::vector<store::timer_entry> due_timers(instant now, std::size_t limit) const;
@@ -99,6 +102,7 @@ class partition {
   unsigned index_;
   std::optional<error> failure_;
   std::size_t last_commit_bytes_ = 0;
+  std::int64_t last_commit_earliest_timer_ms_ = INT64_MAX;
   store::store& store_;
   const routing::rulebook& rules_;
   // Bytes a command wrote on average in recent groups: a group reserves its commands'

@@ -190,6 +190,8 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
   put(snapshot_key(partition_, after.id), codec::to_text(after));
   tickets_.insert_or_assign(after.id, after);
 
+  for (const auto& t : pending_timers(after)) earliest_timer_ms_ = std::min(earliest_timer_ms_, to_millis(t.at));
+
   const auto old_entries = index_entries(partition_, before, dup_scope_before);
   const auto new_entries = index_entries(partition_, after, dup_scope_after);
   std::vector<index_entry> removed;

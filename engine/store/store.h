@@ -120,6 +120,11 @@ class batch {
   // After a successful commit: hands the staged tickets to the cache.
   void committed();
 
+  // The earliest deadline (ms) among the pending timers of the tickets staged in this
+  // batch; INT64_MAX when none has one. The engine re-arms a partition's timer after a
+  // group only when this is earlier than the deadline it waits for.
+  std::int64_t earliest_timer_ms() const { return earliest_timer_ms_; }
+
  private:
   friend class store;
   void put(const std::string& key, std::string_view value);
@@ -136,6 +141,7 @@ class batch {
   ticket_cache* cache_;
   std::vector<std::string> counters_;  // overlay keys to write at commit
   std::size_t commands_ = 0;
+  std::int64_t earliest_timer_ms_ = INT64_MAX;
   std::optional<std::uint64_t> outbox_seq_;
   std::optional<std::uint64_t> dlq_seq_;
 };
