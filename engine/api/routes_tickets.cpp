@@ -271,9 +271,33 @@ void handler::get_worklist(call& c) {
     if (f.at_risk && !r.at_risk(now)) return false;
     return true;
   };
+  // A filter the key decides (none, or overdue only, for a token that sees everywhere)
+  // reads keys only: a row whose nearest running deadline has passed is overdue, so the
+  // overdue prefix matches whole. Any other filter parses each row it reads.
+  const bool key_only = f.statuses.empty() && f.levels.empty() && f.units.empty() && f.categories.empty() &&
+                        f.channels.empty() && f.jurisdiction.empty() && !f.at_risk && !f.from && !f.to &&
+                        sees_everywhere(c.token);
+  enum class verdict { skip, take, stop };  // stop: past the overdue prefix
+  auto judge = [&](std::string_view key, std::string_view value, store::worklist_key_view& k) {
+    if (key_only) {
+      auto kv = store::parse_worklist_key(key);
+      if (!kv) return verdict::skip;
+      k = *kv;
+      return f.overdue && k.due_ms > now_ms ? verdict::stop : verdict::take;
+    }
+    auto r = store::parse_worklist_row(key, value);
+    if (!r) return verdict::skip;
+    if (f.overdue && r->due_ms > now_ms) return verdict::stop;
+    k = {r->due_ms, r->ticket_id};
+    return matches(*r) ? verdict::take : verdict::skip;
+  };
+  struct page_row {
+    std::int64_t due_ms;
+    std::string ticket_id;
+  };
   std::size_t total = 0;
   bool total_exact = true;
-  std::vector<store::worklist_row> rows;
+  std::vector<page_row> rows;
   // Without a cursor the count and the page start at the same key: the count collects
   // the page's rows too, and a partition needs a second scan only if the count stopped
   // (at the cap) before that partition's first `wanted` matches.
@@ -285,10 +309,9 @@ void handler::get_worklist(call& c) {
     std::size_t taken = 0;
     bool ended = true;
     st.scan(prefix, [&](std::string_view key, std::string_view value) {
-      auto r = store::parse_worklist_row(key, value);
-      if (!r) return true;
-      if (f.overdue && r->due_ms > now_ms) return false;
-      if (!matches(*r)) return true;
+      store::worklist_key_view k;
+      const auto v = judge(key, value, k);
+      if (v != verdict::take) return v == verdict::skip;
       if (total == opts_.worklist_count_max) {
         total_exact = false;
         ended = false;
@@ -296,7 +319,7 @@ void handler::get_worklist(call& c) {
       }
       ++total;
       if (!after && taken < wanted) {
-        rows.push_back(store::owned(*r));
+        rows.push_back({k.due_ms, std::string(k.ticket_id)});
         ++taken;
       }
       return true;
@@ -312,26 +335,29 @@ void handler::get_worklist(call& c) {
     const auto from = after ? store::worklist_after(p, after->first == INT64_MAX ? store::kNoDeadline : after->first, after->second)
                             : std::string{};
     st.scan(store::family_prefix(p, store::kWorklist), [&](std::string_view key, std::string_view value) {
-      auto r = store::parse_worklist_row(key, value);
-      if (!r) return true;
-      if (f.overdue && r->due_ms > now_ms) return false;
-      if (!matches(*r)) return true;
-      rows.push_back(store::owned(*r));
+      store::worklist_key_view k;
+      const auto v = judge(key, value, k);
+      if (v != verdict::take) return v == verdict::skip;
+      rows.push_back({k.due_ms, std::string(k.ticket_id)});
       return ++taken < wanted;
     }, from);
   }
-  std::sort(rows.begin(), rows.end(), [](const store::worklist_row& a, const store::worklist_row& b) {
+  std::sort(rows.begin(), rows.end(), [](const page_row& a, const page_row& b) {
     return a.due_ms < b.due_ms || (a.due_ms == b.due_ms && a.ticket_id < b.ticket_id);
   });
   const auto page = std::min(rows.size(), static_cast<std::size_t>(limit));
+  std::vector<std::string> ids;
+  ids.reserve(page);
+  for (std::size_t i = 0; i < page; ++i) ids.push_back(rows[i].ticket_id);
+  auto tickets = st.load_tickets(ids);  // one batched read for the page's snapshots
+  if (!tickets) return c.reply_problem(make_problem(500, "storage", tickets.err().message));
   json::array items;
-  for (std::size_t i = 0; i < page; ++i) {
-    auto t = st.load_ticket(rows[i].ticket_id);
-    if (!t) return c.reply_problem(make_problem(500, "storage", t.err().message));
-    if (!t->has_value()) continue;  // removed since the row was read: nothing removes tickets today
-    items.push_back(ticket_view(**t, now, sees_pii(c.token, **t)));
+  items.reserve(page);
+  for (const auto& t : *tickets) {
+    if (!t) continue;  // removed since the row was read: nothing removes tickets today
+    items.push_back(ticket_view(*t, now, sees_pii(c.token, *t)));
   }
-  auto due_text = [](const store::worklist_row& r) {
+  auto due_text = [](const page_row& r) {
     return std::to_string(r.due_ms == store::kNoDeadline ? INT64_MAX : r.due_ms) + ":" + r.ticket_id;
   };
   json::object out{{"tickets", std::move(items)}, {"total", total}, {"total_exact", total_exact}};

@@ -54,6 +54,7 @@ json::object deadlines_view(const ticket& t) {
 
 json::object ticket_view(const ticket& t, instant now, bool show_pii) {
   json::object o;
+  o.reserve(25);  // every member below: no rehash while it fills
   o["ticket_id"] = t.id;
   o["version"] = t.version;
   o["status"] = sv(to_string(t.st));

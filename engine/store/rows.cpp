@@ -143,6 +143,13 @@ std::string worklist_value(const ticket& t) {
   return v;
 }
 
+std::optional<worklist_key_view> parse_worklist_key(std::string_view key) {
+  worklist_key_view k;
+  std::string_view head;
+  if (!split_tail(key, head, k.due_ms, k.ticket_id)) return std::nullopt;
+  return k;
+}
+
 std::optional<worklist_row_view> parse_worklist_row(std::string_view key, std::string_view value) {
   // Every row of a range is parsed (the worklist's count, the startup gauges), so this
   // allocates nothing: the fields view the key and value.

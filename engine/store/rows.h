@@ -74,6 +74,14 @@ std::string worklist_value(const ticket& t);
 std::string worklist_after(unsigned partition, std::int64_t due_ms, std::string_view ticket_id);
 // The row's text fields view `key` and `value`; nullopt when the row is malformed.
 std::optional<worklist_row_view> parse_worklist_row(std::string_view key, std::string_view value);
+// What a worklist key alone tells: the nearest running deadline and the ticket id (viewing
+// `key`); nullopt when the key is malformed. A query whose filter the key decides (none,
+// or overdue only, for a token that sees everywhere) reads no value.
+struct worklist_key_view {
+  std::int64_t due_ms = kNoDeadline;
+  std::string_view ticket_id;
+};
+std::optional<worklist_key_view> parse_worklist_key(std::string_view key);
 
 // What the stats read from a ticket's event log, folded event by event so a command
 // only adds its new events to the row it replaces.

@@ -434,6 +434,33 @@ result<std::optional<ticket>> store::load_ticket(const std::string& ticket_id) c
   return std::optional<ticket>{std::move(*t)};
 }
 
+result<std::vector<std::optional<ticket>>> store::load_tickets(const std::vector<std::string>& ids) const {
+  std::vector<std::optional<ticket>> out(ids.size());
+  std::vector<std::string> keys;
+  std::vector<std::size_t> slot;  // keys[i] is the snapshot of ids[slot[i]]
+  keys.reserve(ids.size());
+  slot.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto p = partition_of_ticket(ids[i]);
+    if (!p || *p >= opts_.partitions) continue;
+    keys.push_back(snapshot_key(*p, ids[i]));
+    slot.push_back(i);
+  }
+  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), keys.size(), key_slices.data(), values.data(),
+                statuses.data());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return storage_error(statuses[i], "cannot read a ticket");
+    auto t = codec::decode_ticket_text(values[i].ToStringView());
+    if (!t) return t.err();
+    out[slot[i]] = std::move(*t);
+  }
+  return out;
+}
+
 result<std::vector<event>> store::load_events(const std::string& ticket_id) const {
   std::vector<event> out;
   auto p = partition_of_ticket(ticket_id);

@@ -259,6 +259,24 @@ TEST_F(query_index, a_worklist_row_with_a_field_or_clock_too_many_or_too_few_is_
   EXPECT_EQ(kept.category, r->category);
   EXPECT_EQ(kept.created_ms, r->created_ms);
   EXPECT_EQ(key.substr(key.rfind('|') + 1), kept.ticket_id);
+  // The key alone gives the deadline and the id (the worklist's key-only path).
+  auto k = store::parse_worklist_key(key);
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->ticket_id, r->ticket_id);
+  EXPECT_EQ(k->due_ms, r->due_ms);
+  EXPECT_FALSE(store::parse_worklist_key(key.substr(0, key.rfind('|') + 1)));  // no ticket id
+  EXPECT_FALSE(store::parse_worklist_key("p000|x|12345|" + kept.ticket_id));   // a short deadline
+  // A batched read gives each ticket in the order asked, nullopt for an unknown one.
+  const std::string unknown = kept.ticket_id.substr(0, kept.ticket_id.size() - 1) + "Z";
+  auto loaded = s->load_tickets({kept.ticket_id, unknown, "no-such-id", kept.ticket_id});
+  ASSERT_TRUE(loaded) << loaded.err().message;
+  ASSERT_EQ(loaded->size(), 4u);
+  ASSERT_TRUE((*loaded)[0] && (*loaded)[3]);
+  EXPECT_EQ((*loaded)[0]->id, kept.ticket_id);
+  EXPECT_EQ((*loaded)[3]->id, kept.ticket_id);
+  EXPECT_EQ((*loaded)[0]->version, (*s->load_ticket(kept.ticket_id))->version);
+  EXPECT_FALSE((*loaded)[1]);
+  EXPECT_FALSE((*loaded)[2]);
 
   const auto last_tab = value.rfind('\t');
   const std::string clocks = value.substr(last_tab + 1);
