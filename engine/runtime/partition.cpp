@@ -35,7 +35,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
     return out;
   }
-  store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_);
+  store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_, &duplicates_);
   for (const auto& j : jobs) {
     out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
     if (j.in && out.back().err && out.back().err->code == "storage") {
@@ -239,15 +239,12 @@ std::optional<std::string> partition::find_duplicate(store::batch& b, const appe
   // Entries sort by creation: the first at or after the window's start is the oldest
   // open ticket inside the window. Older open tickets are never visited.
   std::optional<std::string> found;
-  b.scan(
-      prefix,
-      [&](std::string_view key, std::string_view) {
-        const auto id = store::duplicate_ticket(key, prefix);
-        if (id.empty()) return true;  // not a duplicate-index key: skip it
-        found = std::string(id);
-        return false;
-      },
-      store::duplicate_key_from(prefix, now - rules_.duplicates().window));
+  b.duplicates(prefix, store::duplicate_key_from(prefix, now - rules_.duplicates().window), [&](std::string_view key) {
+    const auto id = store::duplicate_ticket(key, prefix);
+    if (id.empty()) return true;  // not a duplicate-index key: skip it
+    found = std::string(id);
+    return false;
+  });
   return found;
 }
 

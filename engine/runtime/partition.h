@@ -111,6 +111,9 @@ class partition {
   // Recently committed tickets, decoded. 2,048 covers the open tickets a duplicate may
   // join (the window's tickets of a busy partition) at ~3 KB each.
   store::ticket_cache tickets_{2048};
+  // The duplicate index's ranges this partition looked up (the window's open tickets per
+  // category and place), so finding the ticket an appeal joins needs no iterator.
+  store::duplicate_cache duplicates_{16384};
 };
 
 }  // namespace doorstep::runtime

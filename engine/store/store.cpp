@@ -47,8 +47,8 @@ bool has_prefix(std::string_view key, std::string_view prefix) {
 
 // ---------------------------------------------------------------------------------- batch
 
-batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache)
-    : store_(s), partition_(partition), writes_(reserve_bytes), cache_(cache) {}
+batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache, duplicate_cache* duplicates)
+    : store_(s), partition_(partition), writes_(reserve_bytes), cache_(cache), duplicates_(duplicates) {}
 
 namespace {
 // The families a group reads back before committing (see batch). Snapshots are not
@@ -88,29 +88,36 @@ result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
   return std::optional<ticket>{std::move(*t)};
 }
 
-void batch::scan(const std::string& prefix,
-                 const std::function<bool(std::string_view key, std::string_view value)>& fn,
-                 const std::string& from) {
-  const auto upper = prefix_end(prefix);
-  const rocksdb::Slice upper_slice(upper);
-  const auto ro = bounded_by(upper_slice);
-  std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(ro));
+void batch::duplicates(const std::string& prefix, const std::string& from,
+                       const std::function<bool(std::string_view key)>& fn) {
   const std::string& start = from > prefix ? from : prefix;
-  it->Seek(start);
+  const duplicate_cache::keys* committed = duplicates_ ? duplicates_->find(prefix, start) : nullptr;
+  duplicate_cache::keys read;
+  if (!committed) {
+    store_.scan(
+        prefix,
+        [&read](std::string_view key, std::string_view) {
+          read.emplace(key);
+          return true;
+        },
+        start);
+    committed = duplicates_ ? &duplicates_->load(prefix, start, std::move(read)) : &read;
+  }
+  auto held = committed->lower_bound(std::string_view(start));
   auto staged = overlay_.lower_bound(std::string_view(start));
-  // Merge committed keys with staged ones; a staged key shadows (or deletes) its committed value.
+  // Merge committed keys with staged ones; a staged key shadows (or deletes) its committed one.
   for (;;) {
-    const bool in_db = it->Valid() && has_prefix(it->key().ToStringView(), prefix);
+    const bool in_db = held != committed->end();
     const bool in_batch = staged != overlay_.end() && has_prefix(staged->first, prefix);
     if (!in_db && !in_batch) return;
-    const int order = !in_db ? 1 : !in_batch ? -1 : it->key().ToStringView().compare(staged->first);
+    const int order = !in_db ? 1 : !in_batch ? -1 : held->compare(staged->first);
     if (order < 0) {
-      if (!fn(it->key().ToStringView(), it->value().ToStringView())) return;
-      it->Next();
+      if (!fn(*held)) return;
+      ++held;
       continue;
     }
-    if (staged->second && !fn(staged->first, *staged->second)) return;
-    if (order == 0) it->Next();
+    if (staged->second && !fn(staged->first)) return;
+    if (order == 0) ++held;
     ++staged;
   }
 }
@@ -154,6 +161,13 @@ void batch::committed() {
     for (auto& [id, t] : tickets_) cache_->put(std::move(t));
   }
   tickets_.clear();
+  if (duplicates_) {
+    const auto prefix = family_prefix(partition_, kDuplicate);
+    for (auto it = overlay_.lower_bound(std::string_view(prefix)); it != overlay_.end() && has_prefix(it->first, prefix);
+         ++it) {
+      duplicates_->committed(it->first, it->second.has_value());
+    }
+  }
 }
 
 rocksdb::WriteBatch& batch::finish() {

@@ -21,6 +21,7 @@
 
 #include "domain/event.h"
 #include "domain/result.h"
+#include "store/duplicate_cache.h"
 #include "store/keys.h"
 #include "store/ticket_cache.h"
 
@@ -80,7 +81,10 @@ class batch {
   // times what a command wrote recently), so a large group does not grow its buffer step
   // by step, copying it each time.
   // `cache`: the partition's decoded committed tickets, consulted before the database.
-  batch(store& s, unsigned partition, std::size_t reserve_bytes = 0, ticket_cache* cache = nullptr);
+  // `cache` and `duplicates` are the partition's (optional): committed tickets and
+  // duplicate-index ranges, read before the database and updated by committed().
+  batch(store& s, unsigned partition, std::size_t reserve_bytes = 0, ticket_cache* cache = nullptr,
+        duplicate_cache* duplicates = nullptr);
 
   unsigned partition() const { return partition_; }
   std::size_t commands() const { return commands_; }
@@ -91,10 +95,11 @@ class batch {
   // and counters first. Tickets come from this batch, then the cache, then the database.
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id);
   std::optional<std::string> get(const std::string& key);
-  // Keys (and values) under a prefix, batch and database merged, in key order, starting
-  // at `from` when it is given (a key under the prefix).
-  void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
-            const std::string& from = {});
+  // Open-duplicate index keys under `prefix` (duplicate_prefix()) in key order, from
+  // `from` on (a key under the prefix; the prefix itself for all), this batch's writes
+  // and committed state merged; `fn` returns false to stop. Committed keys come from the
+  // duplicate cache when it holds the range, else from the database (and then load it).
+  void duplicates(const std::string& prefix, const std::string& from, const std::function<bool(std::string_view key)>& fn);
 
   // Stages one command's effects: its events (log + outbox), the new snapshot, the
   // index changes from `before` to `after`, and idempotency entries (source key -> value).
@@ -117,7 +122,8 @@ class batch {
   // Stages a dead letter (store/outbox.h's encoding) for the dead-letter topic.
   void stage_dead_letter(std::string encoded);
 
-  // After a successful commit: hands the staged tickets to the cache.
+  // After a successful commit: hands the staged tickets and duplicate-index writes to
+  // the caches.
   void committed();
 
   // The earliest deadline (ms) among the pending timers of the tickets staged in this
@@ -139,6 +145,7 @@ class batch {
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
   std::unordered_map<std::string, ticket> tickets_;  // staged snapshots, decoded
   ticket_cache* cache_;
+  duplicate_cache* duplicates_;
   std::vector<std::string> counters_;  // overlay keys to write at commit
   std::size_t commands_ = 0;
   std::int64_t earliest_timer_ms_ = INT64_MAX;

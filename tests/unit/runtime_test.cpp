@@ -159,6 +159,39 @@ TEST_F(runtime_test, an_appeal_joins_the_oldest_open_ticket_inside_the_window_no
   expect_consistent();
 }
 
+TEST_F(runtime_test, an_appeal_after_its_ticket_closed_opens_a_new_one_in_a_later_group) {
+  auto first = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  auto joined = run(submit("runtai-huayuan-b3", "small_ads", "s-2"));  // looked up: the partition now holds the range
+  ASSERT_TRUE(joined.joined);
+  auto closed = run(action(first.ticket_id, cancel_cmd{"居民已自行解决"}, role::operator_));
+  ASSERT_TRUE(closed.ok()) << closed.err->message;
+  auto next = run(submit("runtai-huayuan-b1", "small_ads", "s-3"));
+  ASSERT_TRUE(next.ok()) << next.err->message;
+  EXPECT_TRUE(next.created);
+  EXPECT_NE(next.ticket_id, first.ticket_id);
+  auto after = run(submit("runtai-huayuan-b1", "small_ads", "s-4"));  // joins the new one, not the closed one
+  EXPECT_TRUE(after.joined);
+  EXPECT_EQ(after.ticket_id, next.ticket_id);
+  expect_consistent();
+}
+
+TEST_F(runtime_test, an_appeal_decided_at_an_earlier_instant_than_the_last_still_joins_the_oldest_in_its_window) {
+  const auto window = demo_config().rules->duplicates().window;
+  auto now_ticket = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));  // created at the clock's 09:00
+  // An appeal posted with a time past the window of the first: a new ticket, and the
+  // partition's lookups now start after the first ticket was created.
+  std::promise<runtime::outcome> later;
+  engine_->post_at(submit("runtai-huayuan-b3", "small_ads", "s-2"), clock_.now() + window + std::chrono::hours(1),
+                   [&later](runtime::outcome o) { later.set_value(std::move(o)); });
+  auto later_ticket = later.get_future().get();
+  ASSERT_TRUE(later_ticket.created);
+  // Decided at the clock's time again: its window holds both; the oldest is the first.
+  auto back = run(submit("runtai-huayuan-b1", "small_ads", "s-3"));
+  EXPECT_TRUE(back.joined);
+  EXPECT_EQ(back.ticket_id, now_ticket.ticket_id);
+  expect_consistent();
+}
+
 TEST_F(runtime_test, deadlines_fire_warnings_then_breach_and_escalate_exactly_once) {
   auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
   const auto accept_due = t.after.clock(clock_kind::accept).due;

@@ -277,7 +277,44 @@ TEST(backup, a_backup_holds_everything_committed_and_copies_the_files_beside_the
   EXPECT_TRUE(std::filesystem::exists(target / "tokens.json"));
 }
 
-TEST(store, a_batch_scan_merges_staged_duplicate_entries_and_hides_staged_deletes) {
+// The committed duplicate-index keys under `prefix` (as ticket ids), read from the store.
+std::vector<std::string> committed_duplicates(const store::store& s, const std::string& prefix) {
+  std::vector<std::string> ids;
+  s.scan(prefix, [&](std::string_view k, std::string_view) {
+    ids.emplace_back(store::duplicate_ticket(k, prefix));
+    return true;
+  });
+  return ids;
+}
+
+// The duplicate-index keys under `prefix` from `from` on (as ticket ids), as a batch sees them.
+std::vector<std::string> batch_duplicates(store::batch& b, const std::string& prefix, const std::string& from = {}) {
+  std::vector<std::string> ids;
+  b.duplicates(prefix, from.empty() ? prefix : from, [&](std::string_view k) {
+    ids.emplace_back(store::duplicate_ticket(k, prefix));
+    return true;
+  });
+  return ids;
+}
+
+// Cancels `t` (which closes it) and stages that in `b`.
+void stage_cancel(store::batch& b, const ticket& t, instant now) {
+  auto events = decide(t, testing::action(t.id, cancel_cmd{"居民已自行解决"}, role::operator_), now, *demo_config().rules);
+  ASSERT_TRUE(events.ok());
+  ticket cancelled = t;
+  for (const auto& e : *events) cancelled = apply(cancelled, e);
+  b.stage(t, cancelled, *events, dup_scope(t), dup_scope(cancelled));
+}
+
+// With no duplicate cache (reads the store) and with one (reads the cache, loaded from
+// the store on first use and kept by committed()), a batch sees the same keys.
+class duplicate_reads : public ::testing::TestWithParam<bool> {
+ protected:
+  store::duplicate_cache* cache() { return GetParam() ? &cache_ : nullptr; }
+  store::duplicate_cache cache_{1024};
+};
+
+TEST_P(duplicate_reads, a_batch_merges_staged_duplicate_entries_and_hides_staged_deletes) {
   temp_dir dir;
   auto s = open_store(dir);
   const auto t0 = at(2026, 2, 10, 9);
@@ -285,33 +322,60 @@ TEST(store, a_batch_scan_merges_staged_duplicate_entries_and_hides_staged_delete
   const auto second_id = store::make_ticket_id(t0, 1, 2);
   ticket first;
   {
-    store::batch b(*s, 1);
+    store::batch b(*s, 1, 0, nullptr, cache());
     first = stage_submit(b, first_id, "src-1", t0);
     ASSERT_TRUE(s->commit(b).ok());
+    b.committed();
   }
   const auto prefix = store::duplicate_prefix(1, "street_light", dup_scope(first));
-  auto keys_under = [&](auto& reader) {
-    std::vector<std::string> keys;
-    reader.scan(prefix, [&](std::string_view k, std::string_view) {
-      keys.emplace_back(store::duplicate_ticket(k, prefix));
-      return true;
-    });
-    return keys;
-  };
-  store::batch b(*s, 1);
+  store::batch b(*s, 1, 0, nullptr, cache());
   stage_submit(b, second_id, "src-2", t0);  // a second open ticket, staged only
-  EXPECT_EQ(keys_under(b), (std::vector<std::string>{first_id, second_id}));
-  auto cancel = testing::action(first_id, cancel_cmd{"居民已自行解决"}, role::operator_);
-  auto events = decide(first, cancel, t0, *demo_config().rules);
-  ASSERT_TRUE(events.ok());
-  ticket cancelled = first;
-  for (const auto& e : *events) cancelled = apply(cancelled, e);
-  b.stage(first, cancelled, *events, dup_scope(first), dup_scope(cancelled));  // closes: its entry goes
-  EXPECT_EQ(keys_under(b), (std::vector<std::string>{second_id}));
-  EXPECT_EQ(keys_under(*s), (std::vector<std::string>{first_id}));  // nothing committed yet
+  EXPECT_EQ(batch_duplicates(b, prefix), (std::vector<std::string>{first_id, second_id}));
+  stage_cancel(b, first, t0);  // closes: its entry goes
+  EXPECT_EQ(batch_duplicates(b, prefix), (std::vector<std::string>{second_id}));
+  EXPECT_EQ(committed_duplicates(*s, prefix), (std::vector<std::string>{first_id}));  // nothing committed yet
   ASSERT_TRUE(s->commit(b).ok());
-  EXPECT_EQ(keys_under(*s), (std::vector<std::string>{second_id}));
+  b.committed();
+  EXPECT_EQ(committed_duplicates(*s, prefix), (std::vector<std::string>{second_id}));
+  store::batch next(*s, 1, 0, nullptr, cache());  // a later group sees what the last one committed
+  EXPECT_EQ(batch_duplicates(next, prefix), (std::vector<std::string>{second_id}));
+  if (GetParam()) {
+    ASSERT_NE(cache_.find(prefix, prefix), nullptr);  // answered from the cache, kept by committed()
+    EXPECT_EQ(cache_.size(), 1u);
+  }
 }
+
+TEST_P(duplicate_reads, a_lookup_from_an_earlier_instant_than_the_last_reads_the_store_again) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto t0 = at(2026, 2, 10, 9);
+  const auto t1 = at(2026, 2, 10, 15);
+  const auto old_id = store::make_ticket_id(t0, 1, 1);
+  const auto new_id = store::make_ticket_id(t1, 1, 2);
+  ticket old_ticket;
+  {
+    store::batch b(*s, 1, 0, nullptr, cache());
+    old_ticket = stage_submit(b, old_id, "src-1", t0);
+    stage_submit(b, new_id, "src-2", t1);
+    ASSERT_TRUE(s->commit(b).ok());
+    b.committed();
+  }
+  const auto prefix = store::duplicate_prefix(1, "street_light", dup_scope(old_ticket));
+  store::batch b(*s, 1, 0, nullptr, cache());
+  // A window starting after the old ticket's creation holds the new ticket only (and
+  // drops the old one from the cache's range) ...
+  EXPECT_EQ(batch_duplicates(b, prefix, store::duplicate_key_from(prefix, t0 + std::chrono::hours(1))),
+            (std::vector<std::string>{new_id}));
+  if (GetParam()) {
+    EXPECT_EQ(cache_.size(), 1u);
+  }
+  // ... and a window starting before it, asked later, still finds the old one first.
+  EXPECT_EQ(batch_duplicates(b, prefix, store::duplicate_key_from(prefix, t0 - std::chrono::hours(1))),
+            (std::vector<std::string>{old_id, new_id}));
+}
+
+INSTANTIATE_TEST_SUITE_P(store, duplicate_reads, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "cached" : "from_the_store"; });
 
 TEST(store, a_counter_bumped_many_times_in_a_group_is_written_once) {
   temp_dir dir;
