@@ -65,16 +65,70 @@ std::string engine_probe::street(const std::string& jurisdiction_id) const {
   return id.empty() ? "none" : id;
 }
 
+namespace {
+std::size_t level_slot(const std::optional<level>& l) { return l ? static_cast<std::size_t>(*l) + 1 : 0; }
+std::string level_label(const std::optional<level>& l) { return std::string(l ? to_string(*l) : "none"); }
+std::string_view result_label(command_result r) {
+  switch (r) {
+    case command_result::ok: return "ok";
+    case command_result::rejected: return "rejected";
+    case command_result::replayed: return "replayed";
+  }
+  return "ok";
+}
+}  // namespace
+
+// The caller holds places_mu_. Entries are never erased, and only their gauge pointers
+// change (under the lock), so a street read through one stays valid.
+engine_probe::place_metrics& engine_probe::place_locked(const std::string& jurisdiction_id) {
+  auto it = places_.find(jurisdiction_id);
+  if (it == places_.end()) it = places_.emplace(jurisdiction_id, place_metrics{street(jurisdiction_id), {}}).first;
+  return it->second;
+}
+
+const std::string& engine_probe::street_of_place(const std::string& jurisdiction_id) {
+  std::lock_guard lock(places_mu_);
+  return place_locked(jurisdiction_id).street;
+}
+
+prometheus::Gauge& engine_probe::street_tickets(const std::string& jurisdiction_id, status st) {
+  std::lock_guard lock(places_mu_);
+  auto& where = place_locked(jurisdiction_id);
+  auto& g = where.tickets[static_cast<std::size_t>(st)];
+  if (g == nullptr) g = &street_tickets_.Add({{"status", s(to_string(st))}, {"street", where.street}});
+  return *g;
+}
+
+prometheus::Counter& engine_probe::appeals(channel via, const std::string& category) {
+  std::lock_guard lock(categories_mu_);
+  auto it = categories_.find(category);
+  if (it == categories_.end()) it = categories_.emplace(category, std::array<prometheus::Counter*, kAllChannels.size()>{}).first;
+  auto& c = it->second[static_cast<std::size_t>(via)];
+  if (c == nullptr) c = &appeals_.Add({{"channel", s(to_string(via))}, {"category", category}});
+  return *c;
+}
+
 void engine_probe::count(const ticket& t, double delta) {
   if (!t.exists()) return;
-  const std::string lvl(t.lvl ? to_string(*t.lvl) : "none");
-  tickets_.Add({{"status", s(to_string(t.st))}, {"level", lvl}}).Increment(delta);
-  street_tickets_.Add({{"status", s(to_string(t.st))}, {"street", street(t)}}).Increment(delta);
+  const auto st = static_cast<std::size_t>(t.st);
+  const auto lvl = level_slot(t.lvl);
+  ticket_gauges_
+      .get(st * kLevelSlots + lvl,
+           [&]() -> prometheus::Gauge& { return tickets_.Add({{"status", s(to_string(t.st))}, {"level", level_label(t.lvl)}}); })
+      .Increment(delta);
+  street_tickets(t.jurisdiction_id, t.st).Increment(delta);
   for (auto k : kAllClocks) {
     const auto& c = t.clock(k);
     if (c.state != clock_state::running) continue;
     const char* state = c.breached ? "breached" : c.at_risk() ? "at_risk" : nullptr;
-    if (state) clocks_.Add({{"clock", s(to_string(k))}, {"level", lvl}, {"state", state}}).Increment(delta);
+    if (!state) continue;
+    const auto slot = (static_cast<std::size_t>(k) * kLevelSlots + lvl) * 2 + (c.breached ? 1 : 0);
+    clock_gauges_
+        .get(slot,
+             [&]() -> prometheus::Gauge& {
+               return clocks_.Add({{"clock", s(to_string(k))}, {"level", level_label(t.lvl)}, {"state", state}});
+             })
+        .Increment(delta);
   }
 }
 
@@ -91,7 +145,6 @@ void engine_probe::row_loader::add(const store::worklist_row_view& r) {
 }
 
 void engine_probe::row_loader::finish() {
-  auto level_label = [](const std::optional<level>& l) { return std::string(l ? to_string(*l) : "none"); };
   for (const auto& [lvl, counts] : by_level_) {
     for (std::size_t i = 0; i < counts.size(); ++i) {
       if (counts[i] != 0) probe_.tickets_.Add({{"status", s(to_string(kAllStatuses[i]))}, {"level", level_label(lvl)}}).Increment(counts[i]);
@@ -116,7 +169,7 @@ void engine_probe::row_loader::finish() {
 void engine_probe::changed(const ticket& before, const std::vector<doorstep::event>& events, const ticket& after) {
   count(before, -1);
   count(after, 1);
-  const std::string where = street(after);
+  const std::string& where = street_of_place(after.jurisdiction_id);
   count_outcomes(before, events, where);
   const std::string lvl(before.lvl ? to_string(*before.lvl) : "none");
   for (const auto& e : events) {
@@ -134,26 +187,42 @@ void engine_probe::changed(const ticket& before, const std::vector<doorstep::eve
   }
 }
 
-void engine_probe::command(std::string_view name, std::string_view outcome, double seconds) {
-  commands_.Add({{"command", s(name)}, {"outcome", s(outcome)}}).Increment();
-  command_seconds_.Add({{"command", s(name)}}, latency_buckets()).Observe(seconds);
+void engine_probe::command(const command_body& body, command_result result, double seconds) {
+  const auto i = body.index();
+  command_counts_
+      .get(i * 3 + static_cast<std::size_t>(result),
+           [&]() -> prometheus::Counter& {
+             return commands_.Add({{"command", s(command_name(body))}, {"outcome", s(result_label(result))}});
+           })
+      .Increment();
+  command_durations_
+      .get(i, [&]() -> prometheus::Histogram& { return command_seconds_.Add({{"command", s(command_name(body))}}, latency_buckets()); })
+      .Observe(seconds);
 }
 
 void engine_probe::committed(const doorstep::event& e, std::optional<level> at) {
-  transitions_.Add({{"type", s(event_type(e.body))}}).Increment();
-  const std::string lvl(at ? to_string(*at) : "none");
+  transition_counts_
+      .get(e.body.index(), [&]() -> prometheus::Counter& { return transitions_.Add({{"type", s(event_type(e.body))}}); })
+      .Increment();
+  const auto clock_slot = [&](clock_kind k) { return static_cast<std::size_t>(k) * kLevelSlots + level_slot(at); };
   if (const auto* r = std::get_if<received_ev>(&e.body)) {
-    appeals_.Add({{"channel", s(to_string(r->a.via))}, {"category", r->a.category}}).Increment();
+    appeals(r->a.via, r->a.category).Increment();
   } else if (const auto* j = std::get_if<appeal_joined_ev>(&e.body)) {
-    appeals_.Add({{"channel", s(to_string(j->a.via))}, {"category", j->a.category}}).Increment();
+    appeals(j->a.via, j->a.category).Increment();
     joined_.Increment();
   } else if (const auto* x = std::get_if<escalated_ev>(&e.body)) {
     escalations_.Add({{"from", s(to_string(x->from))}, {"to", s(to_string(x->to))}, {"reason", s(to_string(x->reason))}})
         .Increment();
   } else if (const auto* w = std::get_if<sla_at_risk_ev>(&e.body)) {
-    at_risk_.Add({{"clock", s(to_string(w->clock))}, {"level", lvl}}).Increment();
+    at_risk_counts_
+        .get(clock_slot(w->clock),
+             [&]() -> prometheus::Counter& { return at_risk_.Add({{"clock", s(to_string(w->clock))}, {"level", level_label(at)}}); })
+        .Increment();
   } else if (const auto* b = std::get_if<sla_breached_ev>(&e.body)) {
-    breaches_.Add({{"clock", s(to_string(b->clock))}, {"level", lvl}}).Increment();
+    breach_counts_
+        .get(clock_slot(b->clock),
+             [&]() -> prometheus::Counter& { return breaches_.Add({{"clock", s(to_string(b->clock))}, {"level", level_label(at)}}); })
+        .Increment();
   }
 }
 

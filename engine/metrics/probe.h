@@ -15,6 +15,7 @@
 #include <prometheus/registry.h>
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,9 +25,33 @@
 #include <tuple>
 #include <vector>
 
+#include "domain/command.h"
 #include "domain/event.h"
 
 namespace doorstep::metrics {
+
+// The metrics of one family by a small index of enumerated labels, each created on first
+// use. A Family::Add hashes a map of label strings under the family's lock; the engine
+// records several metrics per command, so it looks them up here instead: one atomic load.
+// Threads racing on a first use both get the family's one metric for those labels.
+template <class Metric, std::size_t N>
+class metric_slots {
+ public:
+  template <class Make>
+  Metric& get(std::size_t i, Make&& make) {
+    Metric* m = slots_[i].load(std::memory_order_acquire);
+    if (m == nullptr) {
+      m = &make();
+      slots_[i].store(m, std::memory_order_release);
+    }
+    return *m;
+  }
+
+ private:
+  std::array<std::atomic<Metric*>, N> slots_{};
+};
+
+enum class command_result : std::uint8_t { ok, rejected, replayed };
 
 // The engine's facts: commands, events, group commits, timers, and the per-street
 // counts behind the three rates (三率).
@@ -39,9 +64,9 @@ class engine_probe {
   // Without a resolver every ticket counts under street="none".
   explicit engine_probe(prometheus::Registry& r, street_resolver street_of = {});
 
-  // One command processed. outcome: ok | rejected | replayed; `seconds` from being queued
+  // One command processed (label outcome: ok | rejected | replayed); `seconds` from being queued
   // on its partition to the end of its group commit (queue wait + decide + commit).
-  void command(std::string_view name, std::string_view outcome, double seconds);
+  void command(const command_body& body, command_result result, double seconds);
   // One committed event; `at` is the ticket's level when it happened.
   void committed(const doorstep::event& e, std::optional<level> at);
   // One group commit: its commands, decide + write time, and bytes written (0: nothing).
@@ -95,6 +120,33 @@ class engine_probe {
   prometheus::Family<prometheus::Histogram>& to_resolve_;
 
   street_resolver street_of_;
+
+  // Looked-up metrics (see metric_slots). Levels are indexed 1.. with 0 for none.
+  static constexpr std::size_t kLevelSlots = kAllLevels.size() + 1;
+  static constexpr std::size_t kCommands = std::variant_size_v<command_body>;
+  static constexpr std::size_t kEvents = std::variant_size_v<event_body>;
+  metric_slots<prometheus::Counter, kCommands * 3> command_counts_;
+  metric_slots<prometheus::Histogram, kCommands> command_durations_;
+  metric_slots<prometheus::Counter, kEvents> transition_counts_;
+  metric_slots<prometheus::Gauge, kAllStatuses.size() * kLevelSlots> ticket_gauges_;
+  metric_slots<prometheus::Gauge, kClockCount * kLevelSlots * 2> clock_gauges_;
+  metric_slots<prometheus::Counter, kClockCount * kLevelSlots> at_risk_counts_;
+  metric_slots<prometheus::Counter, kClockCount * kLevelSlots> breach_counts_;
+  // Per place: its street and that street's gauges by status; per category: its appeal
+  // counters by channel. Places and categories come from configuration, so these are
+  // maps, filled on first use under a lock.
+  struct place_metrics {
+    std::string street;
+    std::array<prometheus::Gauge*, kAllStatuses.size()> tickets{};
+  };
+  place_metrics& place_locked(const std::string& jurisdiction_id);
+  const std::string& street_of_place(const std::string& jurisdiction_id);
+  prometheus::Gauge& street_tickets(const std::string& jurisdiction_id, status st);
+  prometheus::Counter& appeals(channel via, const std::string& category);
+  std::mutex places_mu_;
+  std::map<std::string, place_metrics, std::less<>> places_;
+  std::mutex categories_mu_;
+  std::map<std::string, std::array<prometheus::Counter*, kAllChannels.size()>, std::less<>> categories_;
 
   std::string street(const ticket& t) const;
   std::string street(const std::string& jurisdiction_id) const;

@@ -176,7 +176,11 @@ void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& re
   probe.group_commit(jobs.size(), std::chrono::duration<double>(took).count(), bytes);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const auto& o = results[i];
-    probe.command(command_name(jobs[i].cmd.body), o.replayed ? "replayed" : o.ok() ? "ok" : "rejected", latencies[i]);
+    probe.command(jobs[i].cmd.body,
+                  o.replayed ? metrics::command_result::replayed
+                  : o.ok()   ? metrics::command_result::ok
+                             : metrics::command_result::rejected,
+                  latencies[i]);
     if (!o.ok() || o.replayed) continue;
     probe.changed(o.before, o.events, o.after);
     std::optional<level> lvl = o.before.lvl;

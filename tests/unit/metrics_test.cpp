@@ -96,6 +96,28 @@ TEST_F(metrics_test, every_command_observes_its_latency_under_its_own_name) {
   EXPECT_FALSE(sample(registry_->scrape(), "doorstep_command_duration_seconds_count{command=\"resolve\"}"));
 }
 
+TEST_F(metrics_test, commands_events_and_appeals_count_under_their_own_labels) {
+  const auto id = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1"));
+  auto by_app = submit("xingyan-jiayuan-b1", "noise", "s-2", "楼上装修电钻声一直不停");
+  std::get<submit_cmd>(by_app.body).a.via = channel::app;
+  ticket_of(by_app);
+  EXPECT_TRUE(run(submit("runtai-huayuan-b1", "small_ads", "s-1")).replayed);  // the same source again
+  ASSERT_TRUE(run(action(id, accept_cmd{})).ok());
+  EXPECT_FALSE(run(action(id, accept_cmd{})).ok());
+  EXPECT_EQ(value("doorstep_commands_total{command=\"submit\",outcome=\"ok\"}"), 2);
+  EXPECT_EQ(value("doorstep_commands_total{command=\"submit\",outcome=\"replayed\"}"), 1);
+  EXPECT_EQ(value("doorstep_commands_total{command=\"accept\",outcome=\"ok\"}"), 1);
+  EXPECT_EQ(value("doorstep_commands_total{command=\"accept\",outcome=\"rejected\"}"), 1);
+  EXPECT_FALSE(sample(registry_->scrape(), "doorstep_commands_total{command=\"submit\",outcome=\"rejected\"}"));
+  EXPECT_EQ(value("doorstep_ticket_transitions_total{type=\"received\"}"), 2);
+  EXPECT_EQ(value("doorstep_ticket_transitions_total{type=\"accepted\"}"), 1);
+  EXPECT_EQ(value("doorstep_appeals_received_total{category=\"small_ads\",channel=\"hotline\"}"), 1);
+  EXPECT_EQ(value("doorstep_appeals_received_total{category=\"noise\",channel=\"app\"}"), 1);
+  EXPECT_FALSE(sample(registry_->scrape(), "doorstep_appeals_received_total{category=\"noise\",channel=\"hotline\"}"));
+  EXPECT_EQ(value("doorstep_tickets{level=\"building\",status=\"accepted\"}"), 1);
+  EXPECT_EQ(value("doorstep_tickets{level=\"building\",status=\"dispatched\"}"), 1);
+}
+
 TEST_F(metrics_test, store_write_bytes_count_the_groups_that_wrote_and_their_size) {
   const auto id = ticket_of(submit("runtai-huayuan-b1", "small_ads", "s-1", "楼道里贴满了小广告，请尽快清理"));
   EXPECT_EQ(value("doorstep_store_write_bytes_count"), 1);
