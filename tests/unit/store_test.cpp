@@ -311,6 +311,21 @@ void stage_cancel(store::batch& b, const ticket& t, instant now) {
 class duplicate_reads : public ::testing::TestWithParam<bool> {
  protected:
   store::duplicate_cache* cache() { return GetParam() ? &cache_ : nullptr; }
+
+  struct appeal_at {
+    std::string ticket_id, source;
+    instant at;
+  };
+  // Commits one group staging a submit for each appeal, as a partition would.
+  std::vector<ticket> commit_submits(store::store& s, const std::vector<appeal_at>& appeals) {
+    std::vector<ticket> out;
+    store::batch b(s, 1, 0, nullptr, cache());
+    for (const auto& a : appeals) out.push_back(stage_submit(b, a.ticket_id, a.source, a.at));
+    EXPECT_TRUE(s.commit(b).ok());
+    b.committed();
+    return out;
+  }
+
   store::duplicate_cache cache_{1024};
 };
 
@@ -320,13 +335,7 @@ TEST_P(duplicate_reads, a_batch_merges_staged_duplicate_entries_and_hides_staged
   const auto t0 = at(2026, 2, 10, 9);
   const auto first_id = store::make_ticket_id(t0, 1, 1);
   const auto second_id = store::make_ticket_id(t0, 1, 2);
-  ticket first;
-  {
-    store::batch b(*s, 1, 0, nullptr, cache());
-    first = stage_submit(b, first_id, "src-1", t0);
-    ASSERT_TRUE(s->commit(b).ok());
-    b.committed();
-  }
+  const ticket first = commit_submits(*s, {{first_id, "src-1", t0}}).front();
   const auto prefix = store::duplicate_prefix(1, "street_light", dup_scope(first));
   store::batch b(*s, 1, 0, nullptr, cache());
   stage_submit(b, second_id, "src-2", t0);  // a second open ticket, staged only
@@ -352,14 +361,7 @@ TEST_P(duplicate_reads, a_lookup_from_an_earlier_instant_than_the_last_reads_the
   const auto t1 = at(2026, 2, 10, 15);
   const auto old_id = store::make_ticket_id(t0, 1, 1);
   const auto new_id = store::make_ticket_id(t1, 1, 2);
-  ticket old_ticket;
-  {
-    store::batch b(*s, 1, 0, nullptr, cache());
-    old_ticket = stage_submit(b, old_id, "src-1", t0);
-    stage_submit(b, new_id, "src-2", t1);
-    ASSERT_TRUE(s->commit(b).ok());
-    b.committed();
-  }
+  const ticket old_ticket = commit_submits(*s, {{old_id, "src-1", t0}, {new_id, "src-2", t1}}).front();
   const auto prefix = store::duplicate_prefix(1, "street_light", dup_scope(old_ticket));
   store::batch b(*s, 1, 0, nullptr, cache());
   // A window starting after the old ticket's creation holds the new ticket only (and
