@@ -58,8 +58,6 @@ prometheus::Histogram::BucketBoundaries span_buckets() {
 }
 }  // namespace
 
-std::string engine_probe::street(const ticket& t) const { return street(t.jurisdiction_id); }
-
 std::string engine_probe::street(const std::string& jurisdiction_id) const {
   std::string id = street_of_ ? street_of_(jurisdiction_id) : std::string{};
   return id.empty() ? "none" : id;
@@ -171,7 +169,7 @@ void engine_probe::changed(const ticket& before, const std::vector<doorstep::eve
   count(after, 1);
   const std::string& where = street_of_place(after.jurisdiction_id);
   count_outcomes(before, events, where);
-  const std::string lvl(before.lvl ? to_string(*before.lvl) : "none");
+  const std::string lvl = level_label(before.lvl);
   for (const auto& e : events) {
     if (const auto* rt = std::get_if<rated_ev>(&e.body)) {
       ratings_.Add({{"score", std::to_string(rt->score)}, {"street", where}}).Increment();

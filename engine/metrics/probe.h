@@ -148,7 +148,6 @@ class engine_probe {
   std::mutex categories_mu_;
   std::map<std::string, std::array<prometheus::Counter*, kAllChannels.size()>, std::less<>> categories_;
 
-  std::string street(const ticket& t) const;
   std::string street(const std::string& jurisdiction_id) const;
   void count(const ticket& t, double delta);
   void count_outcomes(const ticket& before, const std::vector<doorstep::event>& events, const std::string& street);

@@ -1,17 +1,8 @@
 #include "store/duplicate_cache.h"
 
-namespace doorstep::store {
+#include "store/keys.h"
 
-namespace {
-// The prefix of a duplicate-index key: "<prefix><created ms:13>|<ticket>", ticket ids
-// holding no '|'. Empty for another shape.
-std::string_view prefix_of(std::string_view key) {
-  constexpr std::size_t created_width = 13;
-  const auto bar = key.rfind('|');
-  if (bar == std::string_view::npos || bar < created_width + 1 || key[bar - created_width - 1] != '|') return {};
-  return key.substr(0, bar - created_width);
-}
-}  // namespace
+namespace doorstep::store {
 
 const duplicate_cache::keys* duplicate_cache::find(std::string_view prefix, std::string_view from) {
   auto it = ranges_.find(prefix);
@@ -44,7 +35,7 @@ const duplicate_cache::keys& duplicate_cache::load(std::string_view prefix, std:
 }
 
 void duplicate_cache::committed(std::string_view key, bool present) {
-  const auto prefix = prefix_of(key);
+  const auto prefix = duplicate_prefix_of(key);
   auto it = prefix.empty() ? ranges_.end() : ranges_.find(prefix);
   if (it == ranges_.end()) {
     // A key of a prefix not held (or of an unknown shape, then dropping everything keeps

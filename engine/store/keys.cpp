@@ -107,13 +107,23 @@ std::string duplicate_key_from(std::string_view prefix, instant since) {
   return std::string(prefix) + created_field(since) + "|";
 }
 
+namespace {
+constexpr std::size_t kCreatedWidth = 13 + 1;  // "<ms:13>|" after a duplicate prefix
+}  // namespace
+
 std::string_view duplicate_ticket(std::string_view key, std::string_view prefix) {
-  constexpr std::size_t created_width = 13 + 1;  // "<ms:13>|"
-  if (key.size() <= prefix.size() + created_width || key.substr(0, prefix.size()) != prefix ||
-      key[prefix.size() + created_width - 1] != '|') {
+  if (key.size() <= prefix.size() + kCreatedWidth || key.substr(0, prefix.size()) != prefix ||
+      key[prefix.size() + kCreatedWidth - 1] != '|') {
     return {};
   }
-  return key.substr(prefix.size() + created_width);
+  return key.substr(prefix.size() + kCreatedWidth);
+}
+
+std::string_view duplicate_prefix_of(std::string_view key) {
+  // Ticket ids hold no '|': the last one ends the creation field.
+  const auto bar = key.rfind('|');
+  if (bar == std::string_view::npos || bar < kCreatedWidth || key[bar - kCreatedWidth] != '|') return {};
+  return key.substr(0, bar + 1 - kCreatedWidth);
 }
 
 std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std::string_view dup_scope) {

@@ -43,6 +43,8 @@ std::string duplicate_prefix(unsigned partition, std::string_view category, std:
 std::string duplicate_key_from(std::string_view prefix, instant since);
 // The ticket id of a duplicate-index key under `prefix`, or empty if it has another shape.
 std::string_view duplicate_ticket(std::string_view key, std::string_view prefix);
+// The prefix (duplicate_prefix()) of a duplicate-index key, or empty if it has another shape.
+std::string_view duplicate_prefix_of(std::string_view key);
 
 // The family of a key within its partition: 's', 'e', 't', 'x', 'c', 'd', 'k', 'o', 'q', 'm'.
 inline constexpr char kSnapshot = 's', kEvent = 'e', kTimer = 't', kWorklist = 'x', kStats = 'c', kDuplicate = 'd',

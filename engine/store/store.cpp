@@ -107,10 +107,10 @@ void batch::duplicates(const std::string& prefix, const std::string& from,
   auto staged = overlay_.lower_bound(std::string_view(start));
   // Merge committed keys with staged ones; a staged key shadows (or deletes) its committed one.
   for (;;) {
-    const bool in_db = held != committed->end();
+    const bool in_committed = held != committed->end();
     const bool in_batch = staged != overlay_.end() && has_prefix(staged->first, prefix);
-    if (!in_db && !in_batch) return;
-    const int order = !in_db ? 1 : !in_batch ? -1 : held->compare(staged->first);
+    if (!in_committed && !in_batch) return;
+    const int order = !in_committed ? 1 : !in_batch ? -1 : held->compare(staged->first);
     if (order < 0) {
       if (!fn(*held)) return;
       ++held;

@@ -148,6 +148,8 @@ TEST(keys, duplicate_index_keys_sort_by_creation_so_one_seek_skips_older_open_ti
   EXPECT_LT(dup_key(older), from);
   EXPECT_GT(dup_key(newer), from);
   EXPECT_EQ(store::duplicate_ticket(dup_key(newer), prefix), newer.id);
+  EXPECT_EQ(store::duplicate_prefix_of(dup_key(newer)), prefix);
+  EXPECT_EQ(store::duplicate_prefix_of("p003|d|noise|T20260301-003-000002"), "");  // no creation field
   EXPECT_EQ(store::duplicate_ticket(prefix + "garbage", prefix), "");
 }
 
