@@ -35,7 +35,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
     return out;
   }
-  store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_, &duplicates_);
+  store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_, &duplicates_, &meta_);
   for (const auto& j : jobs) {
     out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
     if (j.in && out.back().err && out.back().err->code == "storage") {
@@ -191,10 +191,8 @@ outcome partition::run_submit(store::batch& b, const command& c, const submit_cm
     }
   }
   const std::string counter = "ticket_seq";
-  std::uint64_t seq = 1;
-  if (auto cur = b.get(store::meta_key(index_, counter))) seq = std::stoull(*cur) + 1;
   command create = c;
-  create.ticket_id = store::make_ticket_id(now, index_, seq);
+  create.ticket_id = store::make_ticket_id(now, index_, b.counter(counter) + 1);
   auto o = decide_and_stage(b, ticket{}, create, now, key, source, false);
   if (o.ok()) {
     (void)b.next_counter(counter);

@@ -114,6 +114,8 @@ class partition {
   // The duplicate index's ranges this partition looked up (the window's open tickets per
   // category and place), so finding the ticket an appeal joins needs no iterator.
   store::duplicate_cache duplicates_{16384};
+  // Its counters, sequences and consumed offsets as committed (read once, then kept).
+  store::meta_cache meta_;
 };
 
 }  // namespace doorstep::runtime

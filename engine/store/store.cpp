@@ -47,8 +47,18 @@ bool has_prefix(std::string_view key, std::string_view prefix) {
 
 // ---------------------------------------------------------------------------------- batch
 
-batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache, duplicate_cache* duplicates)
-    : store_(s), partition_(partition), writes_(reserve_bytes), cache_(cache), duplicates_(duplicates) {}
+const std::optional<std::string>* meta_cache::find(const std::string& key) const {
+  auto it = values_.find(key);
+  return it == values_.end() ? nullptr : &it->second;
+}
+
+void meta_cache::put(const std::string& key, std::optional<std::string> value) {
+  values_.insert_or_assign(key, std::move(value));
+}
+
+batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache, duplicate_cache* duplicates,
+             meta_cache* meta)
+    : store_(s), partition_(partition), writes_(reserve_bytes), cache_(cache), duplicates_(duplicates), meta_(meta) {}
 
 namespace {
 // The families a group reads back before committing (see batch). Snapshots are not
@@ -127,10 +137,25 @@ void batch::erase(const std::string& key) {
   ++commands_;
 }
 
+std::optional<std::string> batch::owned_meta(const std::string& key) {
+  if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
+  if (meta_) {
+    if (const auto* known = meta_->find(key)) return *known;
+  }
+  auto v = store_.get(key);
+  if (meta_) meta_->put(key, v);
+  return v;
+}
+
+std::uint64_t batch::counter(const std::string& name) {
+  auto cur = owned_meta(meta_key(partition_, name));
+  return cur ? std::stoull(*cur) : 0;
+}
+
 std::uint64_t batch::next_counter(const std::string& name) {
   const auto key = meta_key(partition_, name);
   std::uint64_t v = 0;
-  if (auto cur = get(key)) v = std::stoull(*cur);
+  if (auto cur = owned_meta(key)) v = std::stoull(*cur);
   ++v;
   overlay_.insert_or_assign(key, std::to_string(v));
   if (std::find(counters_.begin(), counters_.end(), key) == counters_.end()) counters_.push_back(key);
@@ -138,7 +163,7 @@ std::uint64_t batch::next_counter(const std::string& name) {
 }
 
 std::optional<std::int64_t> batch::consumed(std::string_view source) {
-  auto v = get(meta_key(partition_, "in|" + std::string(source)));
+  auto v = owned_meta(meta_key(partition_, "in|" + std::string(source)));
   if (!v) return std::nullopt;
   return std::stoll(*v);
 }
@@ -151,7 +176,7 @@ void batch::mark_consumed(std::string_view source, std::int64_t offset) {
 void batch::stage_dead_letter(std::string encoded) {
   if (!dlq_seq_) {
     dlq_seq_ = 0;
-    if (auto cur = get(meta_key(partition_, "dlq_seq"))) dlq_seq_ = std::stoull(*cur);
+    if (auto cur = owned_meta(meta_key(partition_, "dlq_seq"))) dlq_seq_ = std::stoull(*cur);
   }
   writes_.Put(dead_letter_key(partition_, ++*dlq_seq_), encoded);
 }
@@ -168,11 +193,25 @@ void batch::committed() {
       duplicates_->committed(it->first, it->second.has_value());
     }
   }
+  if (meta_) {
+    const auto prefix = family_prefix(partition_, kMeta);
+    for (auto it = overlay_.lower_bound(std::string_view(prefix)); it != overlay_.end() && has_prefix(it->first, prefix);
+         ++it) {
+      meta_->put(it->first, it->second);
+    }
+  }
 }
 
 rocksdb::WriteBatch& batch::finish() {
-  if (outbox_seq_) writes_.Put(meta_key(partition_, "outbox_seq"), std::to_string(*outbox_seq_));
-  if (dlq_seq_) writes_.Put(meta_key(partition_, "dlq_seq"), std::to_string(*dlq_seq_));
+  // The sequences are written once, at their final values, and kept in the overlay so
+  // committed() hands them to the meta cache with the counters and offsets.
+  for (auto [name, seq] : {std::pair{"outbox_seq", outbox_seq_}, std::pair{"dlq_seq", dlq_seq_}}) {
+    if (!seq) continue;
+    const auto key = meta_key(partition_, name);
+    const auto value = std::to_string(*seq);
+    writes_.Put(key, value);
+    overlay_.insert_or_assign(key, value);
+  }
   for (const auto& key : counters_) writes_.Put(key, *overlay_.at(key));
   counters_.clear();
   outbox_seq_.reset();
@@ -188,7 +227,7 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
     put(event_key(partition_, e.ticket_id, e.seq), text);
     if (!outbox_seq_) {
       outbox_seq_ = 0;
-      if (auto cur = get(meta_key(partition_, "outbox_seq"))) outbox_seq_ = std::stoull(*cur);
+      if (auto cur = owned_meta(meta_key(partition_, "outbox_seq"))) outbox_seq_ = std::stoull(*cur);
     }
     // Outbox entries carry what the relay needs for the message key and headers in
     // front of the JSON, so publishing does not parse it: "<ticket>\t<event id>\t<type>\n<json>".

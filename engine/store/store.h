@@ -65,6 +65,24 @@ class stall_tracker;
 
 class store;
 
+// The partition's committed counters, sequences and consumed offsets (its meta keys
+// that batches write), as last read or committed. The partition is the only writer of
+// those keys, so a value stays current until the partition commits the next one, which
+// batch::committed() records here: a group reads them from memory, not from RocksDB.
+// Used only on the partition's strand (not thread-safe); holds a handful of keys (three
+// counters and one offset per consumed Kafka partition).
+class meta_cache {
+ public:
+  // The committed value of `key` (nullopt inside: known to be absent); nullptr when the
+  // cache does not know it.
+  const std::optional<std::string>* find(const std::string& key) const;
+  void put(const std::string& key, std::optional<std::string> value);
+  std::size_t size() const { return values_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::optional<std::string>> values_;
+};
+
 // A group of commands staged for one atomic commit on one partition.
 //
 // Writes go straight into a plain rocksdb::WriteBatch (what commit() writes). The keys a
@@ -81,10 +99,11 @@ class batch {
   // times what a command wrote recently), so a large group does not grow its buffer step
   // by step, copying it each time.
   // `cache`: the partition's decoded committed tickets, consulted before the database.
-  // `cache` and `duplicates` are the partition's (optional): committed tickets and
-  // duplicate-index ranges, read before the database and updated by committed().
+  // `cache`, `duplicates` and `meta` are the partition's (optional): committed tickets,
+  // duplicate-index ranges and meta values, read before the database and updated by
+  // committed().
   batch(store& s, unsigned partition, std::size_t reserve_bytes = 0, ticket_cache* cache = nullptr,
-        duplicate_cache* duplicates = nullptr);
+        duplicate_cache* duplicates = nullptr, meta_cache* meta = nullptr);
 
   unsigned partition() const { return partition_; }
   std::size_t commands() const { return commands_; }
@@ -113,6 +132,8 @@ class batch {
   // Next value of a per-partition counter (ticket numbers), staged in this batch and
   // written once at commit however often the group bumped it.
   std::uint64_t next_counter(const std::string& name);
+  // The counter's current value (0 before its first use), this batch's bumps included.
+  std::uint64_t counter(const std::string& name);
 
   // Kafka edge. The offset of the last message from `source` ("<topic>/<partition>")
   // that this partition committed, if any.
@@ -135,6 +156,9 @@ class batch {
   friend class store;
   void put(const std::string& key, std::string_view value);
   void del(const std::string& key);
+  // A meta key this batch writes (a counter, sequence or consumed offset): the batch's
+  // own value, else the meta cache's, else the database's (then cached).
+  std::optional<std::string> owned_meta(const std::string& key);
   // Appends the counters' final values; called once, by store::commit.
   rocksdb::WriteBatch& finish();
 
@@ -146,6 +170,7 @@ class batch {
   std::unordered_map<std::string, ticket> tickets_;  // staged snapshots, decoded
   ticket_cache* cache_;
   duplicate_cache* duplicates_;
+  meta_cache* meta_;
   std::vector<std::string> counters_;  // overlay keys to write at commit
   std::size_t commands_ = 0;
   std::int64_t earliest_timer_ms_ = INT64_MAX;

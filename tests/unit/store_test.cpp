@@ -408,6 +408,58 @@ TEST(store, a_counter_bumped_many_times_in_a_group_is_written_once) {
   EXPECT_EQ(next.next_counter("seq"), 4u);
 }
 
+// The partition's meta cache: counters, sequences and offsets are read from the
+// database once; later groups read what the last committed group wrote from memory.
+TEST(store, counters_sequences_and_offsets_are_read_once_then_kept_by_commits) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  store::meta_cache meta;
+  const auto t0 = at(2026, 2, 10, 9);
+  {
+    store::batch b(*s, 1, 0, nullptr, nullptr, &meta);
+    EXPECT_EQ(b.counter("ticket_seq"), 0u);
+    EXPECT_EQ(b.next_counter("ticket_seq"), 1u);
+    stage_submit(b, store::make_ticket_id(t0, 1, 1), "src-1", t0);  // two events: outbox 1 and 2
+    EXPECT_FALSE(b.consumed("appeals/3").has_value());
+    b.mark_consumed("appeals/3", 41);
+    ASSERT_TRUE(s->commit(b).ok());
+    b.committed();
+  }
+  const auto* outbox = meta.find(store::meta_key(1, "outbox_seq"));
+  ASSERT_NE(outbox, nullptr);
+  EXPECT_EQ(*outbox, "2");
+  ASSERT_NE(meta.find(store::meta_key(1, "ticket_seq")), nullptr);
+  EXPECT_EQ(*meta.find(store::meta_key(1, "ticket_seq")), "1");
+
+  // Change the stored values behind the cache: a batch with the cache does not read
+  // them again, one without it does.
+  for (const auto& [name, value] : {std::pair{"ticket_seq", "90"}, std::pair{"outbox_seq", "70"},
+                                    std::pair{"in|appeals/3", "80"}}) {
+    ASSERT_TRUE(s->db()->Put(rocksdb::WriteOptions(), store::meta_key(1, name), value).ok());
+  }
+  {
+    store::batch b(*s, 1, 0, nullptr, nullptr, &meta);
+    EXPECT_EQ(b.counter("ticket_seq"), 1u);
+    EXPECT_EQ(b.consumed("appeals/3"), 41);
+    EXPECT_EQ(b.next_counter("ticket_seq"), 2u);
+    stage_submit(b, store::make_ticket_id(t0, 1, 2), "src-2", t0);
+    ASSERT_TRUE(s->commit(b).ok());
+    EXPECT_TRUE(s->get(store::outbox_key(1, 3)).has_value());  // the sequence went on from the cache's 2
+    EXPECT_TRUE(s->get(store::outbox_key(1, 4)).has_value());
+    // Not handed to the cache yet: a group that was staged but not committed changes nothing.
+    EXPECT_EQ(*meta.find(store::meta_key(1, "ticket_seq")), "1");
+    b.committed();
+  }
+  EXPECT_EQ(*meta.find(store::meta_key(1, "ticket_seq")), "2");
+  EXPECT_EQ(*meta.find(store::meta_key(1, "outbox_seq")), "4");
+  store::batch uncached(*s, 1);
+  EXPECT_EQ(uncached.counter("ticket_seq"), 2u);  // the commit wrote 2 over the 90
+  EXPECT_EQ(uncached.consumed("appeals/3"), 80);  // never committed again: the database's value
+  store::batch cached(*s, 1, 0, nullptr, nullptr, &meta);
+  EXPECT_EQ(cached.consumed("appeals/3"), 41);
+  EXPECT_EQ(meta.size(), 3u);  // ticket_seq, outbox_seq, the offset; no dlq_seq was read
+}
+
 TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
   temp_dir dir;
   std::vector<std::pair<unsigned, std::string>> seen;
