@@ -152,7 +152,7 @@ outcome partition::run_one(store::batch& b, const command& c, instant now) {
   if (!*loaded) {
     return rejected(make_error("not_found", "ticket " + c.ticket_id + " does not exist"));
   }
-  auto o = decide_and_stage(b, **loaded, c, now, key);
+  auto o = decide_and_stage(b, std::move(**loaded), c, now, key);
   if (const auto* fired = std::get_if<timer_fired_cmd>(&c.body); fired && !o.ok() && o.err->code == "stale_timer") {
     // The index named a timer the snapshot no longer has: drop the entry so it cannot
     // fire again. Indexes are written with their snapshot, so this is never expected.
@@ -183,9 +183,8 @@ outcome partition::run_submit(store::batch& b, const command& c, const submit_cm
   if (auto dup = find_duplicate(b, s.a, now)) {
     auto t = b.load_ticket(*dup);
     if (t && *t) {
-      command join = c;
-      join.ticket_id = *dup;
-      auto o = decide_and_stage(b, **t, join, now, key, source, true);
+      // A join decides on the ticket it joins; the command's own ticket id is not used.
+      auto o = decide_and_stage(b, std::move(**t), c, now, key, source, true);
       o.joined = o.ok();
       return o;
     }
@@ -246,7 +245,7 @@ std::optional<std::string> partition::find_duplicate(store::batch& b, const appe
   return found;
 }
 
-outcome partition::decide_and_stage(store::batch& b, const ticket& before, const command& c, instant now,
+outcome partition::decide_and_stage(store::batch& b, ticket before, const command& c, instant now,
                                     const std::string& key, const std::string& source, bool joining) {
   auto events = decide(before, c, now, rules_);
   if (!events) return rejected(events.err());
@@ -255,11 +254,11 @@ outcome partition::decide_and_stage(store::batch& b, const ticket& before, const
   outcome o;
   o.ticket_id = after.id;
   o.joined = joining;
-  o.before = before;
   std::vector<std::pair<std::string, std::string>> idempotency;
   if (!source.empty()) idempotency.emplace_back(source, after.id);
   if (!key.empty()) idempotency.emplace_back(key, keyed_value(o, c));
   b.stage(before, after, *events, dup_scope(before), dup_scope(after), idempotency);
+  o.before = std::move(before);
   o.events = std::move(*events);
   o.after = std::move(after);
   return o;

@@ -93,10 +93,11 @@ class partition {
   outcome run_merge(store::batch& b, const command& c, const merge_cmd& m, instant now, const std::string& key);
   outcome replay(store::batch& b, const std::string& ticket_id);
   std::optional<std::string> find_duplicate(store::batch& b, const appeal& a, instant now);
-  // Decides on `before`, stages the result; returns the outcome (with err on rejection).
+  // Decides on `before`, stages the result; returns the outcome (with err on rejection;
+  // `before` is taken by value and moved into the outcome, so callers move it in).
   // `key` is the command's idempotency entry name ("cmd:<key>"), `source` the appeal's
   // source id; both are stored with the effects when non-empty.
-  outcome decide_and_stage(store::batch& b, const ticket& before, const command& c, instant now,
+  outcome decide_and_stage(store::batch& b, ticket before, const command& c, instant now,
                            const std::string& key, const std::string& source = {}, bool joining = false);
 
   unsigned index_;
