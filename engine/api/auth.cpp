@@ -37,6 +37,25 @@ std::string new_token() {
   return out;
 }
 
+std::string command_id(std::string_view prefix) {
+  thread_local std::uint64_t state = [] {
+    std::uint64_t seed = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed) != 1) {
+      throw std::runtime_error("no randomness for command ids");
+    }
+    return seed;
+  }();
+  // splitmix64: distinct states give distinct outputs, so a thread repeats no id.
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(prefix);
+  for (int shift = 60; shift >= 0; shift -= 4) out += kHex[(z >> shift) & 15];
+  return out;
+}
+
 result<token_store> token_store::load(const std::filesystem::path& file) {
   token_store s;
   std::ifstream in(file);

@@ -27,6 +27,10 @@ struct token_record {
 std::string sha256_hex(std::string_view data);
 // A fresh random token: "ds_" + 40 hex characters.
 std::string new_token();
+// An id for a command whose request named none: `prefix` and 16 hex digits. Unique (a
+// per-thread 64-bit sequence through a bijective mix, seeded once from the system's
+// randomness), cheap, and not a secret: tokens come from new_token().
+std::string command_id(std::string_view prefix);
 
 class token_store {
  public:

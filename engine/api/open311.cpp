@@ -207,7 +207,7 @@ void handler::open311(call& c) {
       a.source_id = "open311:" + params["account_id"] + ":" + params["device_id"] + ":" + sha256_hex(c.req.body()).substr(0, 16);
     }
     command cmd;
-    cmd.id = "open311-" + new_token().substr(3, 16);
+    cmd.id = command_id("open311-");
     cmd.by = actor{c.token.who, c.token.name};
     cmd.body = submit_cmd{std::move(a)};
     auto self = c.self.lock();

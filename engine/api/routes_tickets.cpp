@@ -8,16 +8,11 @@
 #include "stats/summary.h"
 #include "store/keys.h"
 #include "store/rows.h"
-#include "store/keys.h"
 
 namespace doorstep::api {
 namespace json = boost::json;
 
 namespace {
-
-std::string random_id() {
-  return "http-" + new_token().substr(3, 16);
-}
 
 // Loads a ticket the caller may see, or answers 404/403 and returns nullopt.
 std::optional<ticket> visible_ticket(call& c, runtime::engine& eng, const std::string& id) {
@@ -63,7 +58,7 @@ void handler::post_appeal(call& c) {
   if (key.size() > 200) {
     return c.reply_problem(make_problem(400, "bad_request", "Idempotency-Key is longer than 200 characters"));
   }
-  cmd.id = key.empty() ? random_id() : "idem-" + key;
+  cmd.id = key.empty() ? command_id("http-") : "idem-" + key;
   cmd.by = actor{c.token.who, c.token.name};
   if (!key.empty()) {
     cmd.idempotency_key = "http:" + c.token.name + ":" + key;
@@ -132,7 +127,7 @@ void handler::post_action(call& c, const std::string& id) {
   cmd.ticket_id = id;
   cmd.by = actor{c.token.who, c.token.name};
   const std::string key(c.req["Idempotency-Key"]);
-  cmd.id = key.empty() ? random_id() : "idem-" + key;
+  cmd.id = key.empty() ? command_id("http-") : "idem-" + key;
   if (!key.empty()) {
     cmd.idempotency_key = "http:" + c.token.name + ":" + key;
     cmd.idempotency_fingerprint = sha256_hex(id + "\n" + c.req.body());
