@@ -3,6 +3,8 @@
 // routes are in routes_tickets.cpp.
 #include "api/handler.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -21,17 +23,24 @@ std::optional<token_record> token_provider::find(std::string_view token) {
   const auto now = std::chrono::steady_clock::now();
   if (now - checked_ > std::chrono::seconds(1)) {
     checked_ = now;
-    std::error_code ec;
-    const auto mtime = std::filesystem::last_write_time(file_, ec);
-    if (!ec && mtime != loaded_) {
-      if (auto loaded = token_store::load(file_)) {
-        tokens_ = std::move(*loaded);
-        loaded_ = mtime;
+    struct ::stat st {};
+    if (::stat(file_.c_str(), &st) == 0) {
+      const stamp now_stamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+                            static_cast<std::uint64_t>(st.st_ino), static_cast<std::int64_t>(st.st_size)};
+      if (now_stamp != loaded_) {
+        if (auto loaded = token_store::load(file_)) {
+          tokens_ = std::move(*loaded);
+          known_.clear();
+          loaded_ = now_stamp;
+        }
       }
     }
   }
+  std::string presented(token);
+  if (auto it = known_.find(presented); it != known_.end()) return it->second;
   const auto* r = tokens_.find(token);
   if (!r) return std::nullopt;
+  known_.emplace(std::move(presented), *r);
   return *r;
 }
 

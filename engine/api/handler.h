@@ -6,10 +6,12 @@
 
 #include <boost/beast/http.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "api/auth.h"
 #include "metrics/probe.h"
@@ -26,13 +28,28 @@ class token_provider {
  public:
   explicit token_provider(std::filesystem::path file);
   // The record for a presented token (a copy: the store may be reloaded meanwhile).
+  // The file is checked for changes at most once a second; a token added or revoked
+  // takes effect at the next check.
   std::optional<token_record> find(std::string_view token);
 
  private:
   std::filesystem::path file_;
   std::mutex mu_;
   token_store tokens_;
-  std::filesystem::file_time_type loaded_{};
+  // Tokens presented and found since the last reload, so a known caller's request does
+  // not hash its token again. Only found tokens enter it (at most one per record) and
+  // every reload empties it, so a revoked token stops working at the same check as
+  // before.
+  std::unordered_map<std::string, token_record> known_;
+  // The loaded file's identity: saves replace the file (a new inode) and the
+  // modification time alone can repeat within a clock tick.
+  struct stamp {
+    std::int64_t mtime_ns = -1;
+    std::uint64_t inode = 0;
+    std::int64_t size = -1;
+    bool operator==(const stamp&) const = default;
+  };
+  stamp loaded_{};
   std::chrono::steady_clock::time_point checked_{};
 };
 
