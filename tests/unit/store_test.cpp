@@ -460,6 +460,43 @@ TEST(store, counters_sequences_and_offsets_are_read_once_then_kept_by_commits) {
   EXPECT_EQ(meta.size(), 3u);  // ticket_seq, outbox_seq, the offset; no dlq_seq was read
 }
 
+// A group reaches RocksDB with its keys in order (cheap memtable inserts), and a key
+// written twice in the group keeps its writes' order: the last one wins.
+TEST(store, a_group_is_written_in_key_order_and_the_last_write_of_a_key_wins) {
+  temp_dir dir;
+  std::vector<std::string> written;
+  store::options opts{4, false, true, false};
+  opts.commit_tap = [&written](unsigned, std::string_view data) {
+    struct keys : rocksdb::WriteBatch::Handler {
+      std::vector<std::string>* out;
+      void Put(const rocksdb::Slice& k, const rocksdb::Slice&) override { out->push_back(k.ToString()); }
+      void Delete(const rocksdb::Slice& k) override { out->push_back(k.ToString()); }
+    } h;
+    h.out = &written;
+    rocksdb::WriteBatch wb{std::string(data)};
+    EXPECT_TRUE(wb.Iterate(&h).ok());
+  };
+  auto s = store::store::open(dir.path() / "db", opts);
+  ASSERT_TRUE(s.ok());
+  const auto t0 = at(2026, 2, 10, 9);
+  const auto kept = store::make_ticket_id(t0, 1, 1);
+  const auto dropped = store::make_ticket_id(t0, 1, 2);
+  store::batch b(**s, 1);
+  b.erase(store::snapshot_key(1, kept));  // deleted, then written: present
+  stage_submit(b, kept, "src-1", t0);
+  stage_submit(b, dropped, "src-2", t0 + std::chrono::minutes(1));
+  b.erase(store::snapshot_key(1, dropped));  // written, then deleted: absent
+  EXPECT_EQ(b.next_counter("ticket_seq"), 1u);
+  ASSERT_TRUE((*s)->commit(b).ok());
+
+  ASSERT_GT(written.size(), 20u);  // two appeals' events, outbox, snapshots, indexes, counters
+  EXPECT_TRUE(std::is_sorted(written.begin(), written.end()));
+  EXPECT_TRUE((*s)->get(store::snapshot_key(1, kept)).has_value());
+  EXPECT_FALSE((*s)->get(store::snapshot_key(1, dropped)).has_value());
+  EXPECT_EQ((*s)->get(store::meta_key(1, "ticket_seq")), "1");
+  EXPECT_EQ((*s)->get(store::meta_key(1, "outbox_seq")), "4");
+}
+
 TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
   temp_dir dir;
   std::vector<std::pair<unsigned, std::string>> seen;
