@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev librdkafka-dev prometheus-cpp-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
   python3 kcat prometheus wrk
 )
 
