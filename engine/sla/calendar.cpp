@@ -51,10 +51,10 @@ bool is_working_day_number(const calendar_spec& spec, std::int64_t day) {
   return !spec.weekend_days.contains(weekday_from_days(day));
 }
 
-// Working time of local day `day` inside [from, to), both in milliseconds after midnight.
-std::int64_t working_millis_in_day(const calendar_spec& spec, std::int64_t day,
-                                   std::int64_t from, std::int64_t to) {
-  if (from >= to || !is_working_day_number(spec, day)) return 0;
+// Working time inside [from, to) of a working day with these hours, both in milliseconds
+// after midnight.
+std::int64_t working_millis(const calendar_spec& spec, std::int64_t from, std::int64_t to) {
+  if (from >= to) return 0;
   std::int64_t total = 0;
   for (const period& p : spec.working_hours) {
     const std::int64_t begin = std::max(from, p.start_minute * kMillisPerMinute);
@@ -145,15 +145,28 @@ calendar::calendar(calendar_spec spec) : spec_(std::move(spec)) {
   std::int64_t minutes = 0;
   for (const period& p : spec_.working_hours) minutes += p.end_minute - p.start_minute;
   day_length_ = duration{minutes * kMillisPerMinute};
+  for (unsigned w : spec_.weekend_days) weekend_[w] = true;
+  // Deadlines are computed for every command: the holiday and make-up sets are searched
+  // once per day here, not once per day spanned on every call.
+  if (!spec_.covered_years.empty()) {
+    first_day_ = days_from_civil(*spec_.covered_years.begin(), 1, 1);
+    const std::int64_t end = days_from_civil(*spec_.covered_years.rbegin() + 1, 1, 1);
+    days_.reserve(static_cast<std::size_t>(end - first_day_));
+    for (std::int64_t day = first_day_; day < end; ++day) days_.push_back(is_working_day_number(spec_, day) ? 1 : 0);
+  }
+}
+
+std::int64_t calendar::working_millis_in_day(std::int64_t day, std::int64_t from, std::int64_t to) const {
+  return working_day(day) ? working_millis(spec_, from, to) : 0;
 }
 
 bool calendar::is_working_day(civil_date d) const {
-  return is_working_day_number(spec_, days_from_civil(d.year, d.month, d.day));
+  return working_day(days_from_civil(d.year, d.month, d.day));
 }
 
 bool calendar::is_working_time(instant t) const {
   const local_time at = to_local(spec_, t);
-  return working_millis_in_day(spec_, at.day, at.millis, at.millis + 1) > 0;
+  return working_millis_in_day(at.day, at.millis, at.millis + 1) > 0;
 }
 
 duration calendar::working_day_length() const { return day_length_; }
@@ -165,7 +178,7 @@ instant calendar::add_working(instant start, duration work) const {
   std::int64_t from = at.millis;  // counting starts here on `day`, at midnight afterwards
   // Terminates: validation guarantees a working day in every week outside covered years.
   for (std::int64_t day = at.day;; ++day, from = 0) {
-    if (!is_working_day_number(spec_, day)) continue;
+    if (!working_day(day)) continue;
     if (from == 0 && left > day_length_.count()) {
       left -= day_length_.count();  // the whole day is used up; strictly more work remains
       continue;
@@ -185,13 +198,13 @@ duration calendar::working_between(instant a, instant b) const {
   const local_time from = to_local(spec_, a);
   const local_time to = to_local(spec_, b);
   if (from.day == to.day) {
-    return duration{working_millis_in_day(spec_, from.day, from.millis, to.millis)};
+    return duration{working_millis_in_day(from.day, from.millis, to.millis)};
   }
-  std::int64_t total = working_millis_in_day(spec_, from.day, from.millis, kMillisPerDay);
+  std::int64_t total = working_millis_in_day(from.day, from.millis, kMillisPerDay);
   for (std::int64_t day = from.day + 1; day < to.day; ++day) {
-    if (is_working_day_number(spec_, day)) total += day_length_.count();
+    if (working_day(day)) total += day_length_.count();
   }
-  total += working_millis_in_day(spec_, to.day, 0, to.millis);
+  total += working_millis_in_day(to.day, 0, to.millis);
   return duration{total};
 }
 

@@ -6,6 +6,7 @@
 // across threads. Cost: O(days spanned) per call.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -66,8 +67,20 @@ class calendar {
   civil_date local_date(instant t) const;
 
  private:
+  // Whether local day number `day` is a working day: looked up in days_ for the span of
+  // the covered years (built once from the spec's rules), the weekend rule elsewhere.
+  bool working_day(std::int64_t day) const {
+    const std::int64_t i = day - first_day_;
+    if (i >= 0 && i < static_cast<std::int64_t>(days_.size())) return days_[static_cast<std::size_t>(i)] != 0;
+    return !weekend_[weekday_from_days(day)];
+  }
+  std::int64_t working_millis_in_day(std::int64_t day, std::int64_t from, std::int64_t to) const;
+
   calendar_spec spec_;
   duration day_length_{0};
+  std::int64_t first_day_ = 0;        // day number of January 1 of the first covered year
+  std::vector<std::uint8_t> days_;    // 1: a working day, from first_day_ to the last covered year's end
+  std::array<bool, 7> weekend_{};     // by weekday, 0 = Sunday
 };
 
 }  // namespace doorstep::sla

@@ -193,6 +193,33 @@ TEST(calendar, make_up_days_win_over_weekends_and_holidays_over_weekdays) {
   }
 }
 
+// Covered years need not be adjacent: a year between two covered ones, and the days
+// just outside the first and last, follow the weekend rule; holidays and make-up days
+// hold in each covered year, up to its first and last day.
+TEST(calendar, covered_years_with_a_gap_and_the_days_around_them) {
+  calendar_spec spec = national_2026_spec();
+  spec.covered_years = {2024, 2026};
+  spec.holidays.insert({{2024, 1, 1}, {2024, 12, 31}, {2026, 12, 31}});
+  spec.make_up_days.insert({2024, 2, 4});  // a Sunday
+  const calendar cal(spec);
+  const std::vector<std::pair<civil_date, bool>> days = {
+      {{2023, 12, 29}, true},  {{2023, 12, 30}, false},  // Fri; Sat before the first covered year
+      {{2024, 1, 1}, false},   {{2024, 1, 2}, true},     // holiday (Mon), Tue
+      {{2024, 2, 4}, true},    {{2024, 2, 3}, false},    // make-up Sunday; ordinary Saturday
+      {{2024, 12, 31}, false},                            // holiday on the covered year's last day
+      {{2025, 1, 1}, true},    {{2025, 10, 1}, true},    // the gap year: weekdays work
+      {{2025, 10, 4}, false},  {{2025, 12, 31}, true},
+      {{2026, 1, 1}, false},   {{2026, 1, 4}, true},     // 2026 as published
+      {{2026, 12, 31}, false}, {{2027, 1, 1}, true},     // holiday (Thu); Fri after the last covered year
+      {{2027, 1, 2}, false},
+  };
+  for (const auto& [day, working] : days) {
+    EXPECT_EQ(cal.is_working_day(day), working) << day.year << '-' << day.month << '-' << day.day;
+  }
+  // Deadlines cross the gap year with its weekends only.
+  EXPECT_EQ(shanghai(cal.add_working(at(2024, 12, 30, 17, 0), hours{1})), "2025-01-01T09:00:00+08:00");
+}
+
 TEST(calendar, working_time_is_half_open_at_each_period) {
   const calendar& cal = national_2026();
   const auto ms = [](instant t, std::int64_t delta) { return t + milliseconds{delta}; };
