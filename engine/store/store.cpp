@@ -188,9 +188,10 @@ std::optional<std::string> batch::owned_meta(const std::string& key) {
   if (meta_) {
     if (const auto* known = meta_->find(key)) return *known;
   }
-  auto v = store_.get(key);
-  if (meta_) meta_->put(key, v);
-  return v;
+  auto v = store_.read(key);
+  if (!v) return std::nullopt;  // as get() answers it; not cached, so the next group reads again
+  if (meta_) meta_->put(key, *v);
+  return std::move(*v);
 }
 
 std::uint64_t batch::counter(const std::string& name) {
@@ -513,6 +514,14 @@ std::optional<std::string> store::get(const std::string& key) const {
   std::string value;
   if (db_->Get(rocksdb::ReadOptions(), key, &value).ok()) return value;
   return std::nullopt;
+}
+
+result<std::optional<std::string>> store::read(const std::string& key) const {
+  std::string value;
+  const auto s = db_->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.ok()) return std::optional<std::string>{std::move(value)};
+  if (s.IsNotFound()) return std::optional<std::string>{};
+  return storage_error(s, "cannot read " + key);
 }
 
 void store::scan(const std::string& prefix,

@@ -144,8 +144,8 @@ class batch {
   // Stages a dead letter (store/outbox.h's encoding) for the dead-letter topic.
   void stage_dead_letter(std::string encoded);
 
-  // After a successful commit: hands the staged tickets and duplicate-index writes to
-  // the caches.
+  // After a successful commit: hands the staged tickets, duplicate-index writes and
+  // meta values (counters, sequences, offsets) to the caches.
   void committed();
 
   // The earliest deadline (ms) among the pending timers of the tickets staged in this
@@ -158,7 +158,8 @@ class batch {
   void put(const std::string& key, std::string_view value);
   void del(const std::string& key);
   // A meta key this batch writes (a counter, sequence or consumed offset): the batch's
-  // own value, else the meta cache's, else the database's (then cached).
+  // own value, else the meta cache's, else the database's (then cached; a failed read
+  // is not, so the next group reads again).
   std::optional<std::string> owned_meta(const std::string& key);
   // Appends the counters' final values and returns the batch to write, its keys in
   // order; called once, by store::commit.
@@ -201,6 +202,8 @@ class store {
   result<std::vector<std::optional<ticket>>> load_tickets(const std::vector<std::string>& ids) const;
   result<std::vector<event>> load_events(const std::string& ticket_id) const;
   std::optional<std::string> get(const std::string& key) const;
+  // A point read that tells a missing key (nullopt) from a failed read (error).
+  result<std::optional<std::string>> read(const std::string& key) const;
   // Keys under `prefix` in key order, from `from` on when it is given (a key under the prefix).
   void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
             const std::string& from = {}) const;
