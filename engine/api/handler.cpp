@@ -25,8 +25,9 @@ std::optional<token_record> token_provider::find(std::string_view token) {
     checked_ = now;
     struct ::stat st {};
     if (::stat(file_.c_str(), &st) == 0) {
-      const stamp now_stamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-                            static_cast<std::uint64_t>(st.st_ino), static_cast<std::int64_t>(st.st_size)};
+      const auto ns = [](const timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; };
+      const stamp now_stamp{ns(st.st_mtim), ns(st.st_ctim), static_cast<std::uint64_t>(st.st_ino),
+                            static_cast<std::int64_t>(st.st_size)};
       if (now_stamp != loaded_) {
         if (auto loaded = token_store::load(file_)) {
           tokens_ = std::move(*loaded);

@@ -45,6 +45,7 @@ class token_provider {
   // modification time alone can repeat within a clock tick.
   struct stamp {
     std::int64_t mtime_ns = -1;
+    std::int64_t ctime_ns = -1;
     std::uint64_t inode = 0;
     std::int64_t size = -1;
     bool operator==(const stamp&) const = default;

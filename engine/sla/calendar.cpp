@@ -105,6 +105,11 @@ void validate_working_hours(const calendar_spec& spec) {
 }
 
 void validate_days(const calendar_spec& spec) {
+  for (int year : spec.covered_years) {
+    if (year < 1900 || year > 9999) {
+      reject(spec, "covered year " + std::to_string(year) + " is not within 1900..9999");
+    }
+  }
   for (unsigned w : spec.weekend_days) {
     if (w > 6) reject(spec, "weekend day " + std::to_string(w) + " is not in 0 (Sun)..6 (Sat)");
   }

@@ -344,6 +344,10 @@ TEST(calendar, invalid_specs_are_rejected_with_a_clear_message) {
       {"make-up weekday", [](calendar_spec& s) { s.make_up_days.insert({2026, 3, 2}); },
        "make-up day 2026-03-02 is not a weekend day"},
       {"offset", [](calendar_spec& s) { s.utc_offset_minutes = 1440; }, "utc offset"},
+      {"year typo", [](calendar_spec& s) { s.covered_years.insert(20266); },
+       "covered year 20266 is not within 1900..9999"},
+      {"year overflow", [](calendar_spec& s) { s.covered_years.insert(2147483647); },
+       "covered year 2147483647 is not within 1900..9999"},
   };
   for (const auto& c : cases) {
     calendar_spec spec = national_2026_spec();
