@@ -36,8 +36,8 @@ class calendar {
  public:
   // Validates the spec (periods sorted, non-overlapping, inside the day, non-empty;
   // covered years within 1900..9999; weekend days 0..6 and not all seven; holidays and
-  // make-up days valid dates in covered_years, disjoint, make-up days on weekends) and throws std::invalid_argument naming the
-  // calendar and the fault. Startup only.
+  // make-up days valid dates in covered_years, disjoint, make-up days on weekends) and
+  // throws std::invalid_argument naming the calendar and the fault. Startup only.
   explicit calendar(calendar_spec spec);
 
   const std::string& id() const { return spec_.id; }

@@ -201,9 +201,7 @@ std::uint64_t batch::counter(const std::string& name) {
 
 std::uint64_t batch::next_counter(const std::string& name) {
   const auto key = meta_key(partition_, name);
-  std::uint64_t v = 0;
-  if (auto cur = owned_meta(key)) v = std::stoull(*cur);
-  ++v;
+  const std::uint64_t v = counter(name) + 1;
   overlay_.insert_or_assign(key, std::to_string(v));
   if (std::find(counters_.begin(), counters_.end(), key) == counters_.end()) counters_.push_back(key);
   return v;
@@ -233,19 +231,22 @@ void batch::committed() {
     for (auto& [id, t] : tickets_) cache_->put(std::move(t));
   }
   tickets_.clear();
-  if (duplicates_) {
-    const auto prefix = family_prefix(partition_, kDuplicate);
+  // The group's staged writes to one family, in key order.
+  const auto each_staged = [this](char family, const auto& fn) {
+    const auto prefix = family_prefix(partition_, family);
     for (auto it = overlay_.lower_bound(std::string_view(prefix)); it != overlay_.end() && has_prefix(it->first, prefix);
          ++it) {
-      duplicates_->committed(it->first, it->second.has_value());
+      fn(it->first, it->second);
     }
+  };
+  if (duplicates_) {
+    each_staged(kDuplicate, [this](const std::string& key, const std::optional<std::string>& value) {
+      duplicates_->committed(key, value.has_value());
+    });
   }
   if (meta_) {
-    const auto prefix = family_prefix(partition_, kMeta);
-    for (auto it = overlay_.lower_bound(std::string_view(prefix)); it != overlay_.end() && has_prefix(it->first, prefix);
-         ++it) {
-      meta_->put(it->first, it->second);
-    }
+    each_staged(kMeta,
+                [this](const std::string& key, const std::optional<std::string>& value) { meta_->put(key, value); });
   }
 }
 
@@ -511,9 +512,9 @@ status_result store::commit(batch& b) {
 }
 
 std::optional<std::string> store::get(const std::string& key) const {
-  std::string value;
-  if (db_->Get(rocksdb::ReadOptions(), key, &value).ok()) return value;
-  return std::nullopt;
+  auto v = read(key);
+  if (!v) return std::nullopt;
+  return std::move(*v);
 }
 
 result<std::optional<std::string>> store::read(const std::string& key) const {
