@@ -258,7 +258,7 @@ void handler::open311(call& c) {
   // The spec's default window is the last 90 days, at most 1000 requests.
   if (ids.empty() && !start && !end) start = clock_.now() - std::chrono::hours(24 * 90);
   std::vector<ticket> found;
-  engine_.storage().for_each_ticket([&](unsigned, const ticket& t) {
+  auto scanned = engine_.storage().for_each_ticket([&](unsigned, const ticket& t) {
     if (!in_scope(c.token, t.jurisdiction_id, rules.tree())) return true;
     if (!ids.empty() && !ids.count(t.id)) return true;
     if (!codes.empty() && !codes.count(t.category)) return true;
@@ -269,6 +269,7 @@ void handler::open311(call& c) {
     found.push_back(t);
     return true;
   });
+  if (!scanned) return fail(c, xml, 503, scanned.err().message);
   std::sort(found.begin(), found.end(), [](const ticket& a, const ticket& b) { return a.created_at > b.created_at; });
   if (found.size() > 1000) found.resize(1000);
   std::vector<record> items;

@@ -303,7 +303,7 @@ void handler::get_worklist(call& c) {
     const auto first_row = rows.size();
     std::size_t taken = 0;
     bool ended = true;
-    st.scan(prefix, [&](std::string_view key, std::string_view value) {
+    auto scanned = st.scan(prefix, [&](std::string_view key, std::string_view value) {
       store::worklist_key_view k;
       const auto v = judge(key, value, k);
       if (v != verdict::take) return v == verdict::skip;
@@ -319,6 +319,7 @@ void handler::get_worklist(call& c) {
       }
       return true;
     });
+    if (!scanned) return c.reply_error(scanned.err());
     page_done[p] = !after && (ended || taken == wanted);
     // The count stopped inside this partition's page: the second pass reads that page
     // whole, so drop the part read here (the partition's rows are the last ones).
@@ -329,13 +330,14 @@ void handler::get_worklist(call& c) {
     std::size_t taken = 0;
     const auto from = after ? store::worklist_after(p, after->first == INT64_MAX ? store::kNoDeadline : after->first, after->second)
                             : std::string{};
-    st.scan(store::family_prefix(p, store::kWorklist), [&](std::string_view key, std::string_view value) {
+    auto scanned = st.scan(store::family_prefix(p, store::kWorklist), [&](std::string_view key, std::string_view value) {
       store::worklist_key_view k;
       const auto v = judge(key, value, k);
       if (v != verdict::take) return v == verdict::skip;
       rows.push_back({k.due_ms, std::string(k.ticket_id)});
       return ++taken < wanted;
     }, from);
+    if (!scanned) return c.reply_error(scanned.err());
   }
   std::sort(rows.begin(), rows.end(), [](const page_row& a, const page_row& b) {
     return a.due_ms < b.due_ms || (a.due_ms == b.due_ms && a.ticket_id < b.ticket_id);
@@ -345,7 +347,7 @@ void handler::get_worklist(call& c) {
   ids.reserve(page);
   for (std::size_t i = 0; i < page; ++i) ids.push_back(rows[i].ticket_id);
   auto tickets = st.load_tickets(ids);  // one batched read for the page's snapshots
-  if (!tickets) return c.reply_problem(make_problem(500, "storage", tickets.err().message));
+  if (!tickets) return c.reply_error(tickets.err());
   json::array items;
   items.reserve(page);
   for (const auto& t : *tickets) {
@@ -388,7 +390,9 @@ void handler::get_stats(call& c) {
   if (group != "unit" && group != "level" && group != "street" && group != "community") {
     return c.reply_problem(make_problem(422, "invalid_field", "group_by must be unit, level, street or community", "group_by"));
   }
-  const auto s = stats::compute_summary(engine_.storage(), engine_.rules(), f);
+  const auto summarized = stats::compute_summary(engine_.storage(), engine_.rules(), f);
+  if (!summarized) return c.reply_error(summarized.err());
+  const auto& s = *summarized;
   const auto& groups = group == "unit" ? s.by_unit : group == "level" ? s.by_level_rates
                        : group == "street" ? s.by_street : s.by_community;
   const auto accept = c.req[http::field::accept];

@@ -246,16 +246,19 @@ int run_simulate(const config::loaded_config& cfg, const simulate_options& opts,
     }
     eng.stop();
     if (code == 0 && !opts.acks) {
-      const auto s = stats::compute_summary(**st, *cfg.rules);
-      if (opts.json) {
-        out << stats::summary_json(s) << "\n";
+      const auto summarized = stats::compute_summary(**st, *cfg.rules);
+      if (!summarized) {
+        err << "simulate: " << summarized.err().message << "\n";
+        code = 1;
+      } else if (opts.json) {
+        out << stats::summary_json(*summarized) << "\n";
       } else {
         out << "Simulated " << (lines.empty() ? std::string("stdin") : format_rfc3339(lines.front().at) + " .. " +
                                                                           format_rfc3339(clk.now()))
             << "\n";
         sim.report_counts(out);
         out << "\n";
-        stats::print_summary(out, s);
+        stats::print_summary(out, *summarized);
       }
     }
   }

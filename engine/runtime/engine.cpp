@@ -18,8 +18,11 @@ engine::engine(std::shared_ptr<const routing::rulebook> rules, store::store& s, 
     // The gauges start from the worklist rows: a few hundred bytes per ticket, not a
     // snapshot to decode (a million tickets count in well under a second).
     metrics::engine_probe::row_loader rows(*opts_.probe);
+    // A partition that cannot be read counts what was read before the error; the same
+    // read fails the engine's first commands there (they fence it), and its
+    // doorstep_store_* metrics tell of the trouble.
     for (unsigned p = 0; p < s.partitions(); ++p) {
-      s.scan(store::family_prefix(p, store::kWorklist), [&rows](std::string_view key, std::string_view value) {
+      (void)s.scan(store::family_prefix(p, store::kWorklist), [&rows](std::string_view key, std::string_view value) {
         if (auto r = store::parse_worklist_row(key, value)) rows.add(*r);
         return true;
       });

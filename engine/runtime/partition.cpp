@@ -38,12 +38,17 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_, &duplicates_, &meta_);
   for (const auto& j : jobs) {
     out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
-    if (j.in && out.back().err && out.back().err->code == "storage") {
-      // The store could not be read while deciding a consumed message. Committing the
-      // group would record later offsets past it, so nothing of it is committed and the
-      // partition is fenced: after a restart the message is read again.
+    const bool inbound_storage = j.in && out.back().err && out.back().err->code == "storage";
+    if (b.read_failure() || inbound_storage) {
+      // The store could not be read while deciding. The batch answered the failed read
+      // as an absent key (a counter from zero would reuse ticket numbers and outbox
+      // sequences), and committing past a consumed message it could not decide would
+      // record later offsets past it. So nothing of the group is committed (no caller is
+      // told its command was applied) and the partition is fenced: after a restart the
+      // messages are read again and callers may retry.
+      const auto& cause = b.read_failure() ? *b.read_failure() : *out.back().err;
       failure_ = make_error("storage", "partition " + std::to_string(index_) + " is fenced after a failed read (" +
-                                           out.back().err->message + "); restart the engine");
+                                           cause.message + "); restart the engine");
       out.resize(jobs.size());
       for (auto& o : out) o = rejected(*failure_);
       return out;
@@ -266,7 +271,9 @@ outcome partition::decide_and_stage(store::batch& b, ticket before, const comman
 
 std::vector<store::timer_entry> partition::due_timers(instant now, std::size_t limit) const {
   std::vector<store::timer_entry> out;
-  store_.scan(store::family_prefix(index_, store::kTimer), [&](std::string_view key, std::string_view) {
+  // A read error ends the list early: the timers read before it fire now, the rest at
+  // the next sweep (their tickets' commands would fence the partition if still unreadable).
+  (void)store_.scan(store::family_prefix(index_, store::kTimer), [&](std::string_view key, std::string_view) {
     auto t = store::parse_timer_key(key);
     if (!t || t->timer.at > now) return false;
     out.push_back(std::move(*t));

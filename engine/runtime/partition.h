@@ -68,7 +68,8 @@ class partition {
   // outcome carries the storage error (nothing was acknowledged) and the partition is
   // fenced: every later execute() fails the same way without touching the store, so
   // nothing committed afterwards can overtake what was lost (consumed offsets stay
-  // monotonic). A restart clears the fence.
+  // monotonic). A read of the store that fails while deciding does the same before
+  // anything is committed (see store::batch::read_failure()). A restart clears the fence.
   std::vector<outcome> execute(const std::vector<job>& jobs, instant clock_now);
   const std::optional<error>& failure() const { return failure_; }
   // Bytes the last execute() wrote to the store (0 when it wrote nothing).

@@ -82,7 +82,7 @@ std::string pct(double v) {
 
 }  // namespace
 
-summary compute_summary(const store::store& s, const routing::rulebook& rules, const filter& f) {
+result<summary> compute_summary(const store::store& s, const routing::rulebook& rules, const filter& f) {
   summary out;
   // A street over a month is tens of thousands of rows in a few hundred groups. Rows find
   // their groups through arrays indexed by status and level and a cache of each place's
@@ -141,15 +141,17 @@ summary compute_summary(const store::store& s, const routing::rulebook& rules, c
   for (unsigned p = 0; p < s.partitions(); ++p) {
     if (f.jurisdiction.empty()) {
       // Across communities creation times start over: past the range only skips the row.
-      s.scan(store::family_prefix(p, store::kStats), [&](std::string_view key, std::string_view value) {
+      auto scanned = s.scan(store::family_prefix(p, store::kStats), [&](std::string_view key, std::string_view value) {
         add(key, value);
         return true;
       });
+      if (!scanned) return scanned.err();
       continue;
     }
     for (const auto& community : communities_for(rules.tree(), f.jurisdiction)) {
       const auto prefix = store::stats_prefix(p, community);
-      s.scan(prefix, add, f.created_from ? store::stats_from(p, community, *f.created_from) : std::string{});
+      auto scanned = s.scan(prefix, add, f.created_from ? store::stats_from(p, community, *f.created_from) : std::string{});
+      if (!scanned) return scanned.err();
     }
   }
   // The label maps hold exactly the values some counted row had.

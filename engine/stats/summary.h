@@ -73,7 +73,8 @@ struct summary {
   rates overall;
 };
 
-summary compute_summary(const store::store& s, const routing::rulebook& rules, const filter& f = {});
+// Error: the store could not be read (no partial summary is returned).
+result<summary> compute_summary(const store::store& s, const routing::rulebook& rules, const filter& f = {});
 void print_summary(std::ostream& out, const summary& s);
 std::string summary_json(const summary& s);
 

@@ -26,10 +26,16 @@ class checker {
     if (report_.problems.size() < max_) report_.problems.push_back(std::move(what));
   }
 
+  // A scan the store cannot finish is a problem of its own: the keys past the error
+  // were not checked.
+  void scan(const std::string& prefix, const std::function<bool(std::string_view, std::string_view)>& fn) {
+    if (auto r = s_.scan(prefix, fn); !r) problem(r.err().message);
+  }
+
   void check_partition(unsigned p) {
     std::map<std::string, std::string> expected;  // index key -> value
     std::set<std::string> ticket_ids;
-    s_.scan(family_prefix(p, kSnapshot), [&](std::string_view key, std::string_view value) {
+    scan(family_prefix(p, kSnapshot), [&](std::string_view key, std::string_view value) {
       const std::string id(key.substr(family_prefix(p, kSnapshot).size()));
       ticket_ids.insert(id);
       check_ticket(p, id, value, expected);
@@ -39,7 +45,7 @@ class checker {
     check_indexes(p, expected);
     check_stream(p, stream::ticket_events);
     check_stream(p, stream::dead_letters);
-    s_.scan(family_prefix(p, kSource), [&](std::string_view key, std::string_view value) {
+    scan(family_prefix(p, kSource), [&](std::string_view key, std::string_view value) {
       const auto id = value.substr(0, value.find('\n'));  // keyed commands store "<id>\n<fingerprint>..."
       if (!ticket_ids.count(std::string(id))) {
         problem("source key " + std::string(key) + " points to missing ticket " + std::string(id));
@@ -112,7 +118,7 @@ class checker {
   void check_orphan_events(unsigned p, const std::set<std::string>& ticket_ids) {
     const auto prefix = family_prefix(p, kEvent);
     std::string last;
-    s_.scan(prefix, [&](std::string_view key, std::string_view) {
+    scan(prefix, [&](std::string_view key, std::string_view) {
       auto rest = key.substr(prefix.size());
       const std::string id(rest.substr(0, rest.find('|')));
       if (id != last && !ticket_ids.count(id)) problem("events of " + id + " have no snapshot");
@@ -124,7 +130,7 @@ class checker {
   void check_indexes(unsigned p, const std::map<std::string, std::string>& expected) {
     std::map<std::string, std::string> actual;
     for (char family : {kTimer, kWorklist, kStats, kDuplicate}) {
-      s_.scan(family_prefix(p, family), [&](std::string_view key, std::string_view value) {
+      scan(family_prefix(p, family), [&](std::string_view key, std::string_view value) {
         actual.emplace(std::string(key), std::string(value));
         return true;
       });

@@ -129,7 +129,17 @@ void batch::del(const std::string& key) {
 
 std::optional<std::string> batch::get(const std::string& key) {
   if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
-  return store_.get(key);
+  return value_or_fail(store_.read(key));
+}
+
+std::optional<std::string> batch::value_or_fail(result<std::optional<std::string>> read) {
+  if (read) return std::move(*read);
+  failed(read.err());
+  return std::nullopt;
+}
+
+void batch::failed(const error& e) {
+  if (!read_failure_) read_failure_ = e;
 }
 
 result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
@@ -137,9 +147,13 @@ result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
   if (cache_) {
     if (const auto* t = cache_->find(ticket_id)) return std::optional<ticket>{*t};
   }
-  auto value = get(snapshot_key(partition_, ticket_id));
-  if (!value) return std::optional<ticket>{};
-  auto t = codec::decode_ticket_text(*value);
+  auto value = store_.read(snapshot_key(partition_, ticket_id));
+  if (!value) {
+    failed(value.err());
+    return value.err();
+  }
+  if (!*value) return std::optional<ticket>{};
+  auto t = codec::decode_ticket_text(**value);
   if (!t) return t.err();
   return std::optional<ticket>{std::move(*t)};
 }
@@ -150,14 +164,20 @@ void batch::duplicates(const std::string& prefix, const std::string& from,
   const duplicate_cache::keys* committed = duplicates_ ? duplicates_->find(prefix, start) : nullptr;
   duplicate_cache::keys read;
   if (!committed) {
-    store_.scan(
+    auto scanned = store_.scan(
         prefix,
         [&read](std::string_view key, std::string_view) {
           read.emplace(key);
           return true;
         },
         start);
-    committed = duplicates_ ? &duplicates_->load(prefix, start, std::move(read)) : &read;
+    if (!scanned) {
+      // The group will not commit (see read_failure()); the partial range is not cached.
+      failed(scanned.err());
+      committed = &read;
+    } else {
+      committed = duplicates_ ? &duplicates_->load(prefix, start, std::move(read)) : &read;
+    }
   }
   auto held = committed->lower_bound(std::string_view(start));
   auto staged = overlay_.lower_bound(std::string_view(start));
@@ -189,7 +209,7 @@ std::optional<std::string> batch::owned_meta(const std::string& key) {
     if (const auto* known = meta_->find(key)) return *known;
   }
   auto v = store_.read(key);
-  if (!v) return std::nullopt;  // as get() answers it; not cached, so the next group reads again
+  if (!v) return value_or_fail(std::move(v));  // not cached, so a later group reads again
   if (meta_) meta_->put(key, *v);
   return std::move(*v);
 }
@@ -525,24 +545,28 @@ result<std::optional<std::string>> store::read(const std::string& key) const {
   return storage_error(s, "cannot read " + key);
 }
 
-void store::scan(const std::string& prefix,
-                 const std::function<bool(std::string_view key, std::string_view value)>& fn,
-                 const std::string& from) const {
+status_result store::scan(const std::string& prefix,
+                          const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                          const std::string& from) const {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
   const auto ro = bounded_by(upper_slice);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   for (it->Seek(from > prefix ? from : prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
-    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+    if (!fn(it->key().ToStringView(), it->value().ToStringView())) return ok_v;
   }
+  // An iterator stops (Valid() false) at the end or on an error: tell them apart.
+  if (const auto s = it->status(); !s.ok()) return storage_error(s, "cannot scan " + prefix);
+  return ok_v;
 }
 
 result<std::optional<ticket>> store::load_ticket(const std::string& ticket_id) const {
   auto p = partition_of_ticket(ticket_id);
   if (!p || *p >= opts_.partitions) return std::optional<ticket>{};
-  auto value = get(snapshot_key(*p, ticket_id));
-  if (!value) return std::optional<ticket>{};
-  auto t = codec::decode_ticket_text(*value);
+  auto value = read(snapshot_key(*p, ticket_id));
+  if (!value) return value.err();
+  if (!*value) return std::optional<ticket>{};
+  auto t = codec::decode_ticket_text(**value);
   if (!t) return t.err();
   return std::optional<ticket>{std::move(*t)};
 }
@@ -579,7 +603,7 @@ result<std::vector<event>> store::load_events(const std::string& ticket_id) cons
   auto p = partition_of_ticket(ticket_id);
   if (!p || *p >= opts_.partitions) return out;
   std::optional<error> failure;
-  scan(event_prefix(*p, ticket_id), [&](std::string_view, std::string_view value) {
+  auto scanned = scan(event_prefix(*p, ticket_id), [&](std::string_view, std::string_view value) {
     auto v = codec::parse(value);
     auto e = v ? codec::decode_event(*v) : result<event>(v.err());
     if (!e) {
@@ -590,6 +614,7 @@ result<std::vector<event>> store::load_events(const std::string& ticket_id) cons
     return true;
   });
   if (failure) return *failure;
+  if (!scanned) return scanned.err();
   return out;
 }
 
@@ -625,16 +650,18 @@ std::size_t store::count_timers(unsigned partition, instant from, instant to, st
   return n;
 }
 
-void store::for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const {
+status_result store::for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const {
   for (unsigned p = 0; p < opts_.partitions; ++p) {
     bool go_on = true;
-    scan(family_prefix(p, kSnapshot), [&](std::string_view, std::string_view value) {
+    auto scanned = scan(family_prefix(p, kSnapshot), [&](std::string_view, std::string_view value) {
       auto t = codec::decode_ticket_text(value);
       if (t) go_on = fn(p, *t);
       return go_on;
     });
-    if (!go_on) return;
+    if (!scanned) return scanned.err();
+    if (!go_on) break;
   }
+  return ok_v;
 }
 
 status_result store::checkpoint(const std::filesystem::path& dir) const {

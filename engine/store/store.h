@@ -115,6 +115,11 @@ class batch {
   // and counters first. Tickets come from this batch, then the cache, then the database.
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id);
   std::optional<std::string> get(const std::string& key);
+  // The first read of the store that failed in this batch, if any. The group must not
+  // be committed then: each failed read was answered as if the key were absent (or, for
+  // a ticket, with the error), so a counter may have restarted from zero. Reads that
+  // fail are never cached.
+  const std::optional<error>& read_failure() const { return read_failure_; }
   // Open-duplicate index keys under `prefix` (duplicate_prefix()) in key order, from
   // `from` on (a key under the prefix; the prefix itself for all), this batch's writes
   // and committed state merged; `fn` returns false to stop. Committed keys come from the
@@ -159,8 +164,11 @@ class batch {
   void del(const std::string& key);
   // A meta key this batch writes (a counter, sequence or consumed offset): the batch's
   // own value, else the meta cache's, else the database's (then cached; a failed read
-  // is not, so the next group reads again).
+  // is not cached but recorded, see read_failure()).
   std::optional<std::string> owned_meta(const std::string& key);
+  // The value of a store read; a failed read is recorded (read_failure()) and answered as absent.
+  std::optional<std::string> value_or_fail(result<std::optional<std::string>> read);
+  void failed(const error& e);
   // Appends the counters' final values and returns the batch to write, its keys in
   // order; called once, by store::commit.
   rocksdb::WriteBatch& finish();
@@ -180,6 +188,7 @@ class batch {
   std::int64_t earliest_timer_ms_ = INT64_MAX;
   std::optional<std::uint64_t> outbox_seq_;
   std::optional<std::uint64_t> dlq_seq_;
+  std::optional<error> read_failure_;
 };
 
 class store {
@@ -204,8 +213,9 @@ class store {
   std::optional<std::string> get(const std::string& key) const;
   // A point read that tells a missing key (nullopt) from a failed read (error).
   result<std::optional<std::string>> read(const std::string& key) const;
-  // Keys under `prefix` in key order, from `from` on when it is given (a key under the prefix).
-  void scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
+  // Keys under `prefix` in key order, from `from` on when it is given (a key under the
+  // prefix). Error: the store could not be read (the keys before it were seen).
+  [[nodiscard]] status_result scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
             const std::string& from = {}) const;
 
   // The earliest pending timer of a partition due at or after `floor`, if any. Callers
@@ -218,7 +228,8 @@ class store {
   std::size_t count_timers(unsigned partition, instant from, instant to, std::size_t cap) const;
 
   // Every ticket snapshot, partition by partition, in key order.
-  void for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const;
+  // Error: the store could not be read (the tickets before the error were seen).
+  status_result for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const;
 
   // A consistent on-disk copy (RocksDB checkpoint) for backups.
   [[nodiscard]] status_result checkpoint(const std::filesystem::path& dir) const;

@@ -228,13 +228,14 @@ kafka_engine_run run_kafka_engine(const config::kafka_settings& k, const std::st
   out.skipped = consumed(registry.get(), "skipped");
   out.dead_lettered = consumed(registry.get(), "dead_lettered");
   std::set<std::string> sources;
-  st->for_each_ticket([&](unsigned, const ticket& t) {
+  auto scanned = st->for_each_ticket([&](unsigned, const ticket& t) {
     ++out.tickets;
     out.joined += t.joined.size();
     sources.insert(t.origin.source_id);
     for (const auto& a : t.joined) sources.insert(a.source_id);
     return true;
   });
+  if (!scanned) throw std::runtime_error(scanned.err().message);
   if (sources.size() != out.tickets + out.joined) throw std::runtime_error("an appeal was stored twice");
   return out;
 }

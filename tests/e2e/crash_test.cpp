@@ -118,7 +118,7 @@ TEST(crash, sigkill_at_random_points_loses_nothing_acknowledged_and_fires_each_d
   std::map<std::string, int> appeal_seen;
   std::map<std::string, std::set<std::string>> causations;  // command id -> tickets it touched
   std::size_t duplicated_events = 0, duplicated_timers = 0;
-  st.for_each_ticket([&](unsigned, const ticket& t) {
+  EXPECT_TRUE(st.for_each_ticket([&](unsigned, const ticket& t) {
     ++appeal_seen[t.origin.source_id];
     for (const auto& a : t.joined) ++appeal_seen[a.source_id];
     auto log = st.load_events(t.id);
@@ -134,7 +134,7 @@ TEST(crash, sigkill_at_random_points_loses_nothing_acknowledged_and_fires_each_d
       }
     }
     return true;
-  });
+  }).ok());
   EXPECT_EQ(duplicated_events, 0u);
   EXPECT_EQ(duplicated_timers, 0u);
   std::size_t submits = 0;

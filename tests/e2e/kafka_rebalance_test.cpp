@@ -70,11 +70,11 @@ class kafka_rebalance : public ::testing::Test {
   // Appeals in the store, by source id (origin or joined).
   std::map<std::string, int> appeals() {
     std::map<std::string, int> out;
-    store_->for_each_ticket([&](unsigned, const ticket& t) {
+    EXPECT_TRUE(store_->for_each_ticket([&](unsigned, const ticket& t) {
       ++out[t.origin.source_id];
       for (const auto& a : t.joined) ++out[a.source_id];
       return true;
-    });
+    }).ok());
     return out;
   }
 

@@ -397,12 +397,12 @@ TEST_F(kafka_e2e, sigkill_while_appeals_stream_in_loses_nothing_and_applies_noth
   ASSERT_TRUE(st.ok()) << st.err().message;
   std::map<std::string, int> appeal_count;
   std::map<std::string, std::uint64_t> versions;
-  (*st)->for_each_ticket([&](unsigned, const ticket& t) {
+  EXPECT_TRUE((*st)->for_each_ticket([&](unsigned, const ticket& t) {
     ++appeal_count[t.origin.source_id];
     for (const auto& a : t.joined) ++appeal_count[a.source_id];
     versions[t.id] = t.version;
     return true;
-  });
+  }).ok());
   EXPECT_EQ(appeal_count.size(), kAppeals);
   for (const auto& [source, n] : appeal_count) {
     EXPECT_EQ(n, 1) << source << " is in " << n << " tickets";

@@ -160,7 +160,7 @@ class kafka_partition_test : public ::testing::Test {
 
   std::size_t tickets() {
     std::size_t n = 0;
-    store_->for_each_ticket([&](unsigned, const ticket&) { return ++n, true; });
+    EXPECT_TRUE(store_->for_each_ticket([&](unsigned, const ticket&) { return ++n, true; }).ok());
     return n;
   }
 

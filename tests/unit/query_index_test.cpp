@@ -54,7 +54,7 @@ stats::summary reference_summary(const store::store& s, const routing::rulebook&
     const auto* n = rules.tree().find(id);
     return n ? n->name : id;
   };
-  s.for_each_ticket([&](unsigned, const ticket& t) {
+  EXPECT_TRUE(s.for_each_ticket([&](unsigned, const ticket& t) {
     if (f.created_from && t.created_at < *f.created_from) return true;
     if (f.created_to && t.created_at >= *f.created_to) return true;
     if (!f.jurisdiction.empty() && !rules.tree().in_subtree(t.jurisdiction_id, f.jurisdiction)) return true;
@@ -93,7 +93,7 @@ stats::summary reference_summary(const store::store& s, const routing::rulebook&
       out.hot_spots.push_back({t.id, t.jurisdiction_id, t.category, t.joined.size() + 1});
     }
     return true;
-  });
+  }).ok());
   std::sort(out.hot_spots.begin(), out.hot_spots.end(),
             [](const stats::hot_spot& a, const stats::hot_spot& b) { return a.ticket_id < b.ticket_id; });
   return out;
@@ -173,7 +173,7 @@ TEST_F(query_index, fsck_finds_every_worklist_and_stats_row_as_snapshots_and_log
 TEST_F(query_index, the_summary_from_stats_rows_equals_the_one_from_snapshots_and_logs) {
   auto s = open(true);
   ASSERT_TRUE(s);
-  const auto whole = stats::compute_summary(*s, rules(), {});
+  const auto whole = *stats::compute_summary(*s, rules(), {});
   ASSERT_GT(whole.breaches.size(), 0u);     // the season produced breaches,
   ASSERT_GT(whole.escalations.size(), 0u);  // escalations
   ASSERT_GT(whole.overall.rated, 0u);       // and ratings to compare
@@ -185,10 +185,10 @@ TEST_F(query_index, the_summary_from_stats_rows_equals_the_one_from_snapshots_an
     }
     stats::filter f;
     f.jurisdiction = id;
-    expect_same(stats::compute_summary(*s, rules(), f), reference_summary(*s, rules(), f), id);
+    expect_same(*stats::compute_summary(*s, rules(), f), reference_summary(*s, rules(), f), id);
     f.created_from = at(2026, 3, 1);
     f.created_to = at(2026, 4, 1);
-    expect_same(stats::compute_summary(*s, rules(), f), reference_summary(*s, rules(), f), id + " in March");
+    expect_same(*stats::compute_summary(*s, rules(), f), reference_summary(*s, rules(), f), id + " in March");
   }
 }
 
@@ -197,7 +197,7 @@ TEST_F(query_index, worklist_rows_say_overdue_and_at_risk_exactly_as_the_ticket_
   ASSERT_TRUE(s);
   std::size_t rows = 0, overdue = 0, at_risk = 0;
   for (unsigned p = 0; p < s->partitions(); ++p) {
-    s->scan(store::family_prefix(p, store::kWorklist), [&](std::string_view key, std::string_view value) {
+    EXPECT_TRUE(s->scan(store::family_prefix(p, store::kWorklist), [&](std::string_view key, std::string_view value) {
       auto r = store::parse_worklist_row(key, value);
       EXPECT_TRUE(r.has_value()) << key;
       if (!r) return false;
@@ -231,7 +231,7 @@ TEST_F(query_index, worklist_rows_say_overdue_and_at_risk_exactly_as_the_ticket_
         at_risk += want_risk;
       }
       return true;
-    });
+    }).ok());
   }
   EXPECT_GT(rows, 1000u);
   EXPECT_GT(overdue, 0u);
@@ -243,11 +243,11 @@ TEST_F(query_index, a_worklist_row_with_a_field_or_clock_too_many_or_too_few_is_
   ASSERT_TRUE(s);
   std::string key, value;
   for (unsigned p = 0; p < s->partitions() && value.empty(); ++p) {
-    s->scan(store::family_prefix(p, store::kWorklist), [&](std::string_view k, std::string_view v) {
+    EXPECT_TRUE(s->scan(store::family_prefix(p, store::kWorklist), [&](std::string_view k, std::string_view v) {
       key = k;
       value = v;
       return false;
-    });
+    }).ok());
   }
   ASSERT_FALSE(value.empty());
   auto r = store::parse_worklist_row(key, value);
@@ -299,7 +299,7 @@ TEST_F(query_index, a_store_from_before_the_indexes_is_rebuilt_when_opened_for_w
   temp_dir copy;
   const auto before = [&] {
     auto s = open(true);
-    return stats::summary_json(stats::compute_summary(*s, rules(), {}));
+    return stats::summary_json(*stats::compute_summary(*s, rules(), {}));
   }();
   {
     auto s = open(true);
@@ -312,10 +312,10 @@ TEST_F(query_index, a_store_from_before_the_indexes_is_rebuilt_when_opened_for_w
     rocksdb::WriteBatch wb;
     for (unsigned p = 0; p < (*s)->partitions(); ++p) {
       for (char family : {store::kWorklist, store::kStats}) {
-        (*s)->scan(store::family_prefix(p, family), [&](std::string_view key, std::string_view) {
+        EXPECT_TRUE((*s)->scan(store::family_prefix(p, family), [&](std::string_view key, std::string_view) {
           wb.Delete(std::string(key));
           return true;
-        });
+        }).ok());
       }
       wb.Put(store::family_prefix(p, store::kWorklist) + "dispatched|grid|unit|T20260301-000-000001", "");
     }
@@ -331,7 +331,7 @@ TEST_F(query_index, a_store_from_before_the_indexes_is_rebuilt_when_opened_for_w
   ASSERT_TRUE(s.ok()) << s.err().message;
   const auto report = store::fsck(**s, dup_scope);
   EXPECT_TRUE(report.problems.empty()) << report.problems.front();
-  EXPECT_EQ(stats::summary_json(stats::compute_summary(**s, rules(), {})), before);
+  EXPECT_EQ(stats::summary_json(*stats::compute_summary(**s, rules(), {})), before);
 }
 
 TEST_F(query_index, fsck_reports_a_stats_row_that_disagrees_with_the_log) {
@@ -344,11 +344,11 @@ TEST_F(query_index, fsck_reports_a_stats_row_that_disagrees_with_the_log) {
   ASSERT_TRUE(s.ok());
   std::string key, value;
   for (unsigned p = 0; p < (*s)->partitions() && key.empty(); ++p) {
-    (*s)->scan(store::family_prefix(p, store::kStats), [&](std::string_view k, std::string_view v) {
+    EXPECT_TRUE((*s)->scan(store::family_prefix(p, store::kStats), [&](std::string_view k, std::string_view v) {
       key = k;
       value = v;
       return false;
-    });
+    }).ok());
   }
   ASSERT_FALSE(key.empty());
   auto h = store::parse_stats_history(value);

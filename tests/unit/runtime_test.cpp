@@ -81,7 +81,7 @@ TEST_F(runtime_test, a_small_matter_stays_in_the_building_and_persists_across_re
 
 TEST_F(runtime_test, bad_input_is_rejected_and_changes_nothing) {
   std::size_t before = 0;
-  store_->scan("", [&](std::string_view, std::string_view) { return ++before, true; });
+  EXPECT_TRUE(store_->scan("", [&](std::string_view, std::string_view) { return ++before, true; }).ok());
   auto o = run(submit("runtai-huayuan-b1", "no_such_category", "s-bad"));
   ASSERT_FALSE(o.ok());
   EXPECT_EQ(o.err->code, "unknown_category");
@@ -91,7 +91,7 @@ TEST_F(runtime_test, bad_input_is_rejected_and_changes_nothing) {
   auto q = run(action("T20260302-003-000001", accept_cmd{}));
   EXPECT_EQ(q.err->code, "not_found");
   std::size_t after = 0;
-  store_->scan("", [&](std::string_view, std::string_view) { return ++after, true; });
+  EXPECT_TRUE(store_->scan("", [&](std::string_view, std::string_view) { return ++after, true; }).ok());
   EXPECT_EQ(after, before);
 }
 

@@ -47,10 +47,10 @@ ticket stage_submit(store::batch& b, const std::string& id, const std::string& s
 
 std::size_t count_keys(const store::store& s) {
   std::size_t n = 0;
-  s.scan("", [&](std::string_view, std::string_view) {
+  EXPECT_TRUE(s.scan("", [&](std::string_view, std::string_view) {
     ++n;
     return true;
-  });
+  }).ok());
   return n;
 }
 
@@ -184,10 +184,10 @@ TEST(store, scanning_the_empty_prefix_visits_every_key) {
   stage_submit(b, store::make_ticket_id(at(2026, 2, 10, 9), 1, 1), "src-1", at(2026, 2, 10, 9));
   ASSERT_TRUE(s->commit(b).ok());
   std::vector<std::string> keys;
-  s->scan("", [&](std::string_view k, std::string_view) {
+  EXPECT_TRUE(s->scan("", [&](std::string_view k, std::string_view) {
     keys.emplace_back(k);
     return true;
-  });
+  }).ok());
   ASSERT_GT(keys.size(), 10u);  // events, snapshot, indexes, source key, outbox, counters
   EXPECT_EQ(keys.front(), "meta|index_format");
   EXPECT_EQ(std::count(keys.begin(), keys.end(), store::snapshot_key(1, "T20260210-001-000001")), 1);
@@ -282,10 +282,10 @@ TEST(backup, a_backup_holds_everything_committed_and_copies_the_files_beside_the
 // The committed duplicate-index keys under `prefix` (as ticket ids), read from the store.
 std::vector<std::string> committed_duplicates(const store::store& s, const std::string& prefix) {
   std::vector<std::string> ids;
-  s.scan(prefix, [&](std::string_view k, std::string_view) {
+  EXPECT_TRUE(s.scan(prefix, [&](std::string_view k, std::string_view) {
     ids.emplace_back(store::duplicate_ticket(k, prefix));
     return true;
-  });
+  }).ok());
   return ids;
 }
 
@@ -548,10 +548,10 @@ TEST(store, a_file_dense_with_deletions_is_compacted_and_its_tombstones_dropped)
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
     rocksdb::get_perf_context()->Reset();
     std::size_t rows = 0;
-    s->scan(prefix, [&](std::string_view, std::string_view) {
+    EXPECT_TRUE(s->scan(prefix, [&](std::string_view, std::string_view) {
       ++rows;
       return true;
-    });
+    }).ok());
     EXPECT_EQ(rows, 10u);
     const auto skipped = rocksdb::get_perf_context()->internal_delete_skipped_count;
     rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);

@@ -1,0 +1,186 @@
+// Storage faults: the engine over a real RocksDB whose disk starts failing. A failed read
+// or write must never be taken for an absent key or a stored change: the group is not
+// committed, the partition is fenced, and after a restart on a healthy disk everything
+// acknowledged is there, unchanged, and numbering goes on where it stopped.
+#include <gtest/gtest.h>
+
+#include <rocksdb/db.h>
+
+#include "runtime/engine.h"
+#include "stats/summary.h"
+#include "store/fsck.h"
+#include "support/faulty_fs.h"
+#include "support/test_support.h"
+
+namespace doorstep {
+namespace {
+
+using testing::action;
+using testing::at;
+using testing::demo_config;
+using testing::faulty_fs;
+using testing::submit;
+using testing::temp_dir;
+
+constexpr const char* kPlace = "runtai-huayuan-b1";
+
+class storage_fault_test : public ::testing::Test {
+ protected:
+  void SetUp() override { open(); }
+  void TearDown() override {
+    fs_->fail_reads = fs_->fail_writes = false;
+    close();
+  }
+
+  void open() {
+    store::options o{demo_config().engine.partitions, false, true, false};
+    o.tune = [this](rocksdb::Options& r) {
+      r.env = env_.get();
+      faulty_fs::without_block_cache(r);
+    };
+    auto s = store::store::open(dir_.path() / "db", o);
+    ASSERT_TRUE(s.ok()) << s.err().message;
+    store_ = std::move(s).value();
+    engine_ = std::make_unique<runtime::engine>(demo_config().rules, *store_, clock_,
+                                                runtime::engine_options{2, 64, false});
+  }
+  void close() {
+    engine_.reset();
+    store_.reset();
+  }
+  // Moves everything to table files and reopens: the caches are empty, so the next
+  // commands read counters, keys and tickets from disk.
+  void flush_and_restart() {
+    ASSERT_TRUE(store_->db()->Flush(rocksdb::FlushOptions()).ok());
+    close();
+    open();
+  }
+
+  runtime::outcome run(command c) { return engine_->execute(std::move(c)); }
+
+  void expect_fenced(const runtime::outcome& o, std::string_view after) {
+    ASSERT_FALSE(o.ok()) << "the command was applied on a failing disk";
+    EXPECT_EQ(o.err->code, "storage");
+    EXPECT_NE(o.err->message.find(std::string("fenced after a failed ") + std::string(after)), std::string::npos)
+        << o.err->message;
+  }
+
+  // The ticket is stored exactly as the command that acknowledged it left it.
+  void expect_stored_as(const runtime::outcome& acknowledged) {
+    auto kept = store_->load_ticket(acknowledged.ticket_id);
+    ASSERT_TRUE(kept.ok() && kept->has_value()) << acknowledged.ticket_id << " is gone";
+    EXPECT_EQ(**kept, acknowledged.after) << acknowledged.ticket_id << " was overwritten";
+  }
+
+  void expect_consistent() {
+    auto r = store::fsck(*store_, [](const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); });
+    EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems.front());
+  }
+
+  std::shared_ptr<faulty_fs> fs_ = std::make_shared<faulty_fs>();
+  std::unique_ptr<rocksdb::Env> env_ = faulty_fs::env_over(fs_);
+  temp_dir dir_;
+  runtime::simulated_clock clock_{at(2026, 3, 2, 9)};  // Monday 09:00
+  std::unique_ptr<store::store> store_;
+  std::unique_ptr<runtime::engine> engine_;
+};
+
+TEST_F(storage_fault_test, an_unreadable_counter_fences_the_partition_instead_of_reusing_a_ticket_number) {
+  auto first = run(submit(kPlace, "small_ads", "s-1", "楼道里贴满了小广告"));
+  ASSERT_TRUE(first.ok()) << first.err->message;
+  flush_and_restart();
+
+  fs_->fail_reads = true;
+  auto during = run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
+  expect_fenced(during, "read");
+  EXPECT_GT(fs_->failed, 0u);
+
+  // The disk recovers, but the partition stays fenced until a restart: nothing decided
+  // after the fault can overtake what the failed group held.
+  fs_->fail_reads = false;
+  expect_fenced(run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了")), "read");
+
+  close();
+  open();
+  expect_stored_as(first);
+  auto again = run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
+  ASSERT_TRUE(again.ok()) << again.err->message;
+  EXPECT_TRUE(again.created);
+  EXPECT_NE(again.ticket_id, first.ticket_id);
+  EXPECT_EQ(again.after.origin.description, "小区门口的路灯不亮了");
+  expect_consistent();
+}
+
+TEST_F(storage_fault_test, an_unreadable_ticket_fails_the_action_and_leaves_the_ticket_as_it_was) {
+  auto t = run(submit(kPlace, "small_ads", "s-1", "楼道里贴满了小广告"));
+  ASSERT_TRUE(t.ok()) << t.err->message;
+  flush_and_restart();
+
+  fs_->fail_reads = true;
+  expect_fenced(run(action(t.ticket_id, note_cmd{"已上门查看"})), "read");
+  fs_->fail_reads = false;
+
+  close();
+  open();
+  expect_stored_as(t);
+  auto noted = run(action(t.ticket_id, note_cmd{"已上门查看"}));
+  ASSERT_TRUE(noted.ok()) << noted.err->message;
+  EXPECT_GT(noted.after.version, t.after.version);
+  expect_consistent();
+}
+
+TEST_F(storage_fault_test, a_failed_commit_acknowledges_nothing_and_fences_the_partition) {
+  auto first = run(submit(kPlace, "small_ads", "s-1", "楼道里贴满了小广告"));
+  ASSERT_TRUE(first.ok()) << first.err->message;
+
+  fs_->fail_writes = true;
+  auto lost = run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
+  ASSERT_FALSE(lost.ok()) << "the submit was acknowledged on a failing disk";
+  EXPECT_EQ(lost.err->code, "storage");
+  EXPECT_NE(lost.err->message.find("injected write fault"), std::string::npos) << lost.err->message;
+  fs_->fail_writes = false;
+  expect_fenced(run(submit(kPlace, "street_light", "s-3", "垃圾桶满了没人清")), "commit");
+
+  close();
+  open();
+  expect_stored_as(first);
+  // Nothing of the failed group was stored: its appeal is new again, and takes the
+  // number after the first ticket's.
+  auto again = run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
+  ASSERT_TRUE(again.ok()) << again.err->message;
+  EXPECT_TRUE(again.created) << "the failed submit had been stored";
+  EXPECT_NE(again.ticket_id, first.ticket_id);
+  expect_consistent();
+}
+
+TEST_F(storage_fault_test, reads_that_fail_are_reported_by_scans_stats_and_fsck_not_answered_as_empty) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(run(submit(kPlace, "street_light", "s-" + std::to_string(i), "路灯不亮")).ok());
+  }
+  flush_and_restart();
+  auto before = stats::compute_summary(*store_, *demo_config().rules);
+  ASSERT_TRUE(before.ok()) << before.err().message;
+  ASSERT_GT(before->overall.tickets, 0u);
+
+  fs_->fail_reads = true;
+  std::size_t seen = 0;
+  auto scanned = store_->scan("", [&](std::string_view, std::string_view) { return ++seen, true; });
+  ASSERT_FALSE(scanned.ok()) << "a scan over an unreadable store ended as if complete after " << seen << " keys";
+  EXPECT_EQ(scanned.err().code, "storage");
+  EXPECT_FALSE(stats::compute_summary(*store_, *demo_config().rules).ok());
+  EXPECT_FALSE(store_->for_each_ticket([](unsigned, const ticket&) { return true; }).ok());
+  auto r = store::fsck(*store_, [](const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); });
+  EXPECT_FALSE(r.ok()) << "fsck found nothing wrong with a store it could not read";
+
+  fs_->fail_reads = false;
+  seen = 0;
+  ASSERT_TRUE(store_->scan("", [&](std::string_view, std::string_view) { return ++seen, true; }).ok());
+  EXPECT_GT(seen, 20u);
+  auto after = stats::compute_summary(*store_, *demo_config().rules);
+  ASSERT_TRUE(after.ok()) << after.err().message;
+  EXPECT_EQ(stats::summary_json(*after), stats::summary_json(*before));
+  expect_consistent();
+}
+
+}  // namespace
+}  // namespace doorstep
