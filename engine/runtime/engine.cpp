@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "store/keys.h"
 #include "store/rows.h"
@@ -164,10 +165,11 @@ void engine::drain(slot& s) {
 
 // New timers are only ever created at or after the clock's now, so the floor may rise
 // to min(first pending timer, now).
-std::optional<store::timer_entry> engine::first_timer(slot& s) {
+result<std::optional<store::timer_entry>> engine::first_timer(slot& s) {
   auto first = store_.first_timer(s.core.index(), from_millis(s.timer_floor.load()));
+  if (!first) return first;
   const auto now = to_millis(clock_.now());
-  const auto floor = first ? std::min(to_millis(first->timer.at), now) : now;
+  const auto floor = *first ? std::min(to_millis((*first)->timer.at), now) : now;
   if (floor > s.timer_floor.load()) s.timer_floor.store(floor);
   return first;
 }
@@ -203,15 +205,31 @@ void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& re
 // Runs on the slot's strand: arms the partition's timer for its earliest deadline.
 void engine::arm(slot& s) {
   auto first = first_timer(s);
-  s.armed_ms = first ? to_millis(first->timer.at) : INT64_MAX;
-  if (!first) return;
-  s.timer.expires_at(std::chrono::system_clock::time_point(first->timer.at.time_since_epoch()));
+  if (!first) return arm_again_soon(s);
+  s.armed_ms = *first ? to_millis((*first)->timer.at) : INT64_MAX;
+  if (!*first) return;
+  s.timer.expires_at(std::chrono::system_clock::time_point((*first)->timer.at.time_since_epoch()));
   s.timer.async_wait([this, &s](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
-    for (const auto& t : s.core.due_timers(clock_.now(), opts_.group_commit_max)) {
+    auto due = s.core.due_timers(clock_.now(), opts_.group_commit_max);
+    if (!due) return arm_again_soon(s);
+    for (const auto& t : *due) {
       enqueue(s.core.index(), queued{job{partition::timer_command(t), std::nullopt}, nullptr});
     }
     arm(s);
+  });
+}
+
+// The deadline index could not be read: look again in a second, rather than leave the
+// partition's deadlines unarmed until its next commit or spin on an unreadable range.
+// (The backlog gauge shows deadlines that wait; commands on an unreadable store fence
+// the partition.)
+void engine::arm_again_soon(slot& s) {
+  constexpr auto kRetry = std::chrono::seconds(1);
+  s.armed_ms = to_millis(clock_.now() + kRetry);
+  s.timer.expires_after(kRetry);
+  s.timer.async_wait([this, &s](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) arm(s);
   });
 }
 
@@ -220,9 +238,10 @@ timer_backlog engine::backlog(std::size_t cap) {
   const auto now = clock_.now();
   for (auto& sl : parts_) {
     auto first = first_timer(*sl);
-    if (!first || first->timer.at > now) continue;
-    out.due += store_.count_timers(sl->core.index(), first->timer.at, now, cap);
-    out.oldest_seconds = std::max(out.oldest_seconds, std::chrono::duration<double>(now - first->timer.at).count());
+    if (!first || !*first || (*first)->timer.at > now) continue;
+    const auto at = (*first)->timer.at;
+    out.due += store_.count_timers(sl->core.index(), at, now, cap);
+    out.oldest_seconds = std::max(out.oldest_seconds, std::chrono::duration<double>(now - at).count());
   }
   return out;
 }
@@ -246,7 +265,8 @@ std::size_t engine::advance_to(instant t) {
     std::optional<store::timer_entry> next;
     for (unsigned p = 0; p < partitions(); ++p) {
       auto first = first_timer(*parts_[p]);
-      if (first && first->timer.at <= t && (!next || first->timer.at < next->timer.at)) next = first;
+      if (!first) throw std::runtime_error(first.err().message);
+      if (*first && (*first)->timer.at <= t && (!next || (*first)->timer.at < next->timer.at)) next = *first;
     }
     if (!next) break;
     if (auto* sim = dynamic_cast<simulated_clock*>(&clock_)) sim->advance_to(next->timer.at);
@@ -266,7 +286,9 @@ std::size_t engine::fire_due_timers() {
   std::size_t fired = 0;
   const auto now = clock_.now();
   for (unsigned p = 0; p < partitions(); ++p) {
-    for (const auto& t : parts_[p]->core.due_timers(now, 100000)) {
+    auto due = parts_[p]->core.due_timers(now, 100000);
+    if (!due) throw std::runtime_error(due.err().message);
+    for (const auto& t : *due) {
       std::promise<outcome> done;
       auto f = done.get_future();
       enqueue(p, queued{job{partition::timer_command(t), std::nullopt},

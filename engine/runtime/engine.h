@@ -64,7 +64,7 @@ class engine {
   // for). `done` runs on that partition's strand after the group commit.
   void post_to(unsigned p, job j, callback done);
 
-  // False once a partition is fenced after a failed commit (see partition::execute).
+  // False once a partition is fenced after a failed commit or read (see partition::execute).
   bool healthy() const;
 
   // As post(), but the command is decided at `at` instead of the clock's now (clamped
@@ -76,10 +76,12 @@ class engine {
   outcome execute(command c);
 
   // Simulated clock only: fires every timer due at or before `t` in due order (each at
-  // its own due instant), then moves the clock to `t`. Returns the timers fired.
+  // its own due instant), then moves the clock to `t`. Returns the timers fired. Throws
+  // std::runtime_error when the deadline index cannot be read (the clock stays where
+  // the last fired timer left it).
   std::size_t advance_to(instant t);
 
-  // Fires every timer due now (real clock); returns how many fired.
+  // Fires every timer due now (real clock); returns how many fired. Throws as advance_to().
   std::size_t fire_due_timers();
 
   // The timers due at or before the clock's now that have not fired, counted up to
@@ -125,7 +127,7 @@ class engine {
     std::int64_t armed_ms = INT64_MAX;
     std::atomic<bool> fenced{false};
   };
-  std::optional<store::timer_entry> first_timer(slot& s);
+  result<std::optional<store::timer_entry>> first_timer(slot& s);
 
   void enqueue(unsigned p, queued q);
   void route_and_enqueue(command c, std::optional<instant> at, callback done);
@@ -133,6 +135,7 @@ class engine {
               std::chrono::steady_clock::duration took, const std::vector<double>& latencies, std::size_t bytes);
   void drain(slot& s);
   void arm(slot& s);
+  void arm_again_soon(slot& s);
 
   std::shared_ptr<const routing::rulebook> rules_;
   store::store& store_;

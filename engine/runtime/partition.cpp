@@ -269,16 +269,15 @@ outcome partition::decide_and_stage(store::batch& b, ticket before, const comman
   return o;
 }
 
-std::vector<store::timer_entry> partition::due_timers(instant now, std::size_t limit) const {
+result<std::vector<store::timer_entry>> partition::due_timers(instant now, std::size_t limit) const {
   std::vector<store::timer_entry> out;
-  // A read error ends the list early: the timers read before it fire now, the rest at
-  // the next sweep (their tickets' commands would fence the partition if still unreadable).
-  (void)store_.scan(store::family_prefix(index_, store::kTimer), [&](std::string_view key, std::string_view) {
+  auto scanned = store_.scan(store::family_prefix(index_, store::kTimer), [&](std::string_view key, std::string_view) {
     auto t = store::parse_timer_key(key);
     if (!t || t->timer.at > now) return false;
     out.push_back(std::move(*t));
     return out.size() < limit;
   });
+  if (!scanned) return scanned.err();
   return out;
 }
 

@@ -79,7 +79,8 @@ class partition {
   std::int64_t last_commit_earliest_timer_ms() const { return last_commit_earliest_timer_ms_; }
 
   // Pending timers due at or before `now`, oldest first, at most `limit`.
-  std::vector<store::timer_entry> due_timers(instant now, std::size_t limit) const;
+  // Error: the deadline index could not be read.
+  result<std::vector<store::timer_entry>> due_timers(instant now, std::size_t limit) const;
 
   // The command that fires a pending timer.
   static command timer_command(const store::timer_entry& t);

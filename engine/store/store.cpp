@@ -618,7 +618,7 @@ result<std::vector<event>> store::load_events(const std::string& ticket_id) cons
   return out;
 }
 
-std::optional<timer_entry> store::first_timer(unsigned partition, instant floor) const {
+result<std::optional<timer_entry>> store::first_timer(unsigned partition, instant floor) const {
   const auto prefix = family_prefix(partition, kTimer);
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
@@ -628,8 +628,9 @@ std::optional<timer_entry> store::first_timer(unsigned partition, instant floor)
   probe.at = floor;
   const auto start = timer_key(partition, "", probe);
   it->Seek(start.substr(0, prefix.size() + 13));
-  if (!it->Valid()) return std::nullopt;
-  return parse_timer_key(it->key().ToStringView());
+  if (it->Valid()) return parse_timer_key(it->key().ToStringView());
+  if (const auto s = it->status(); !s.ok()) return storage_error(s, "cannot read the deadlines of partition " + std::to_string(partition));
+  return std::optional<timer_entry>{};
 }
 
 std::size_t store::count_timers(unsigned partition, instant from, instant to, std::size_t cap) const {

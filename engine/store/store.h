@@ -221,7 +221,8 @@ class store {
   // The earliest pending timer of a partition due at or after `floor`, if any. Callers
   // pass a floor below which they know no timer exists (everything earlier fired), so
   // the seek does not wade through the tombstones of fired timers.
-  std::optional<timer_entry> first_timer(unsigned partition, instant floor = {}) const;
+  // Error: the deadline index could not be read.
+  result<std::optional<timer_entry>> first_timer(unsigned partition, instant floor = {}) const;
 
   // Pending timers of a partition due in [from, to], counted up to `cap`. Cost: the
   // entries counted plus the tombstones of fired timers after `from` (pass the floor).

@@ -154,8 +154,9 @@ TEST(crash, sigkill_at_random_points_loses_nothing_acknowledged_and_fires_each_d
   const auto until = *parse_rfc3339(kUntil);
   for (unsigned p = 0; p < st.partitions(); ++p) {
     auto first = st.first_timer(p);
-    if (first) {
-      EXPECT_GT(first->timer.at, until);
+    ASSERT_TRUE(first.ok()) << first.err().message;
+    if (*first) {
+      EXPECT_GT((*first)->timer.at, until);
     }
   }
 }

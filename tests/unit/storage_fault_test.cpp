@@ -94,6 +94,7 @@ TEST_F(storage_fault_test, an_unreadable_counter_fences_the_partition_instead_of
   auto during = run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
   expect_fenced(during, "read");
   EXPECT_GT(fs_->failed, 0u);
+  EXPECT_FALSE(engine_->healthy()) << "/readyz would not tell of the fence";
 
   // The disk recovers, but the partition stays fenced until a restart: nothing decided
   // after the fault can overtake what the failed group held.
@@ -179,6 +180,25 @@ TEST_F(storage_fault_test, reads_that_fail_are_reported_by_scans_stats_and_fsck_
   auto after = stats::compute_summary(*store_, *demo_config().rules);
   ASSERT_TRUE(after.ok()) << after.err().message;
   EXPECT_EQ(stats::summary_json(*after), stats::summary_json(*before));
+  expect_consistent();
+}
+
+TEST_F(storage_fault_test, unreadable_deadlines_are_an_error_not_an_empty_schedule) {
+  auto t = run(submit(kPlace, "small_ads", "s-1", "楼道里贴满了小广告"));
+  ASSERT_TRUE(t.ok()) << t.err->message;
+  ASSERT_FALSE(pending_timers(t.after).empty());
+  flush_and_restart();
+  const auto week_later = clock_.now() + std::chrono::hours(24 * 7);
+
+  fs_->fail_reads = true;
+  auto first = store_->first_timer(store::partition_of_ticket(t.ticket_id).value());
+  ASSERT_FALSE(first.ok()) << "an unreadable deadline index read as empty";
+  EXPECT_EQ(first.err().code, "storage");
+  EXPECT_THROW(engine_->advance_to(week_later), std::runtime_error);
+
+  fs_->fail_reads = false;
+  EXPECT_GT(engine_->advance_to(week_later), 0u) << "the deadlines were lost";
+  EXPECT_TRUE(engine_->healthy());
   expect_consistent();
 }
 

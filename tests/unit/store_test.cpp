@@ -173,7 +173,9 @@ TEST(store, a_committed_batch_is_readable_and_survives_reopening) {
   EXPECT_EQ(log->size(), 2u);  // received, dispatched
   EXPECT_EQ(fold(*log), staged);
   EXPECT_EQ(s->get(store::source_key(1, "src-1")), id);
-  EXPECT_TRUE(s->first_timer(1).has_value());
+  auto first = s->first_timer(1);
+  ASSERT_TRUE(first.ok()) << first.err().message;
+  EXPECT_TRUE(first->has_value());
 }
 
 TEST(store, scanning_the_empty_prefix_visits_every_key) {
@@ -614,9 +616,10 @@ TEST_F(fsck_test, reports_a_snapshot_that_differs_from_its_log) {
 }
 
 TEST_F(fsck_test, reports_missing_and_stray_index_entries) {
-  auto first = s_->first_timer(0);
-  ASSERT_TRUE(first);
-  ASSERT_TRUE(s_->db()->Delete(rocksdb::WriteOptions(), store::timer_key(0, first->ticket_id, first->timer)).ok());
+  auto read = s_->first_timer(0);
+  ASSERT_TRUE(read.ok() && read->has_value());
+  const auto& first = **read;
+  ASSERT_TRUE(s_->db()->Delete(rocksdb::WriteOptions(), store::timer_key(0, first.ticket_id, first.timer)).ok());
   pending_timer bogus{at(2026, 5, 1), clock_kind::verify, timer_kind::breach, 0};
   raw_put(store::timer_key(0, id_, bogus), "");
   auto r = check();
