@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace doorstep {
@@ -208,19 +209,27 @@ void append_number(std::string& out, const char* format, long long value) {
 
 namespace {
 
-// Writes `v` as exactly `width` decimal digits (v < 10^width).
-char* put_digits(char* out, unsigned v, int width) {
-  for (int i = width - 1; i >= 0; --i) {
-    out[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
+// "00" to "99", for writing two digits with one table load and no division loop.
+constexpr auto kDigitPairs = [] {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
   }
-  return out + width;
+  return t;
+}();
+
+// Writes `v` < 100 as two digits.
+char* put2(char* out, unsigned v) {
+  std::memcpy(out, &kDigitPairs[2 * v], 2);
+  return out + 2;
 }
 
 }  // namespace
 
 // Hot: every event and snapshot carries several instants. Years 0..9999 are written
-// digit by digit (snprintf cost a third of encoding a snapshot); others take snprintf.
+// two digits at a time from a table (snprintf cost a third of encoding a snapshot);
+// others take snprintf.
 std::string format_rfc3339(instant t, int offset_minutes) {
   char buf[kRfc3339Max];
   return std::string(buf, format_rfc3339(t, buf, offset_minutes));
@@ -248,25 +257,28 @@ std::size_t format_rfc3339(instant t, char* out, int offset_minutes) {
     return static_cast<std::size_t>(n);
   }
   char* p = out;
-  p = put_digits(p, static_cast<unsigned>(date.year), 4);
+  const auto year = static_cast<unsigned>(date.year);
+  p = put2(p, year / 100);
+  p = put2(p, year % 100);
   *p++ = '-';
-  p = put_digits(p, date.month, 2);
+  p = put2(p, date.month);
   *p++ = '-';
-  p = put_digits(p, date.day, 2);
+  p = put2(p, date.day);
   *p++ = 'T';
-  p = put_digits(p, static_cast<unsigned>(hour), 2);
+  p = put2(p, static_cast<unsigned>(hour));
   *p++ = ':';
-  p = put_digits(p, static_cast<unsigned>(minute), 2);
+  p = put2(p, static_cast<unsigned>(minute));
   *p++ = ':';
-  p = put_digits(p, static_cast<unsigned>(second), 2);
+  p = put2(p, static_cast<unsigned>(second));
   if (millis != 0) {
     *p++ = '.';
-    p = put_digits(p, static_cast<unsigned>(millis), 3);
+    *p++ = static_cast<char>('0' + millis / 100);
+    p = put2(p, static_cast<unsigned>(millis % 100));
   }
   *p++ = offset_minutes < 0 ? '-' : '+';
-  p = put_digits(p, static_cast<unsigned>(offset_abs / 60), 2);
+  p = put2(p, static_cast<unsigned>(offset_abs / 60));
   *p++ = ':';
-  p = put_digits(p, static_cast<unsigned>(offset_abs % 60), 2);
+  p = put2(p, static_cast<unsigned>(offset_abs % 60));
   return static_cast<std::size_t>(p - out);
 }
 

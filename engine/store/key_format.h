@@ -17,13 +17,15 @@ namespace doorstep::store::key_format {
 // they are appended in place rather than formatted.
 inline void append_padded(std::string& out, std::uint64_t v, int width) {
   char digits[20];
-  int n = 0;
+  char* const end = digits + sizeof digits;
+  char* p = end;
   do {
-    digits[n++] = static_cast<char>('0' + v % 10);
+    *--p = static_cast<char>('0' + v % 10);
     v /= 10;
   } while (v != 0);
+  const auto n = static_cast<int>(end - p);
   if (n < width) out.append(static_cast<std::size_t>(width - n), '0');
-  while (n > 0) out += digits[--n];
+  out.append(p, static_cast<std::size_t>(n));
 }
 
 inline std::string pad(std::uint64_t v, int width) {

@@ -1,6 +1,7 @@
 #include "store/rows.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "store/key_format.h"
 #include "store/keys.h"
@@ -12,7 +13,11 @@ namespace {
 
 std::uint64_t ms_field(instant t) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t))); }
 
-void append_number(std::string& out, std::int64_t v) { out += std::to_string(v); }
+void append_number(std::string& out, std::int64_t v) {
+  char buf[20];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
 
 std::string_view level_name(const std::optional<level>& l) { return l ? to_string(*l) : "none"; }
 

@@ -364,6 +364,44 @@ TEST(codec, random_strings_are_escaped_as_boost_json_escapes_them_at_any_positio
   }
 }
 
+// The writer sizes its buffer from a guess (512 bytes for an appeal) and grows it when a
+// member does not fit: at an escape, inside a clean run, at a name or a number.
+TEST(codec, text_longer_than_the_writers_first_guess_is_written_whole) {
+  const std::vector<std::string> pieces = {"\n", "\"", "网格员反映", "\x01", "a", "0123456789abcdef"};
+  std::mt19937 rng(11);
+  for (int i = 0; i < 200; ++i) {
+    std::string s;
+    const int n = 100 + static_cast<int>(rng() % 1500);
+    for (int k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
+    appeal a;
+    a.category = "noise";
+    a.jurisdiction_id = "runtai-huayuan-b1";
+    a.description = s;
+    a.address = std::string(rng() % 700, 'x');
+    a.resident = {"王秀英", "13800000000"};
+    a.source_id = "hotline-" + std::to_string(i);
+    a.reported_at = from_millis(1767225600000 + i);
+    const auto text = codec::to_text(a);
+    ASSERT_EQ(text, codec::json::serialize(codec::json::parse(text))) << text.size();
+    auto back = codec::decode_appeal(codec::json::parse(text));
+    ASSERT_TRUE(back.ok()) << back.err().message;
+    ASSERT_EQ(back->description, s);
+    ASSERT_EQ(back->address, a.address);
+  }
+  // A ticket holding many joined appeals outgrows its guess too.
+  auto t = main_life().t();
+  for (int i = 0; i < 40; ++i) {
+    appeal a = t.origin;
+    a.description = std::string(300, '\\') + "楼道灯坏了" + std::to_string(i);
+    t.joined.push_back(a);
+  }
+  const auto text = codec::to_text(t);
+  EXPECT_EQ(text, codec::json::serialize(codec::encode(t)));
+  const auto back = codec::decode_ticket(codec::json::parse(text).as_object());
+  ASSERT_TRUE(back.ok()) << back.err().message;
+  EXPECT_TRUE(*back == t) << diff(*back, t);
+}
+
 TEST(codec, decode_event_rejects_an_unknown_type_and_a_bad_time) {
   auto o = codec::encode(main_life().log()[0]);
   o["type"] = "teleported";
