@@ -1,5 +1,6 @@
 #include "kafka/consumer.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "store/outbox.h"
@@ -174,13 +175,20 @@ void consumer::assign(rd_kafka_topic_partition_list_t* parts) {
   for (int i = 0; i < parts->cnt; ++i) {
     auto& tp = parts->elems[i];
     const auto key = source_name(tp.topic, tp.partition);
-    const auto pos = store::resume_position(engine_.storage(), key);
-    tp.offset = pos ? *pos : RD_KAFKA_OFFSET_BEGINNING;
+    auto stored = store::resume_position(engine_.storage(), key);
+    if (!stored) {
+      // The position is a hint: from the beginning of the partition, every message the
+      // store already consumed is skipped by its recorded offset. Slower, nothing lost.
+      std::cerr << "doorstep: kafka: " << stored.err().message << "; reading " << key << " from its beginning\n";
+      if (probe_) probe_->consumer_error();
+    }
+    const std::int64_t pos = stored && *stored ? **stored : -1;  // -1: from the beginning
+    tp.offset = pos >= 0 ? pos : RD_KAFKA_OFFSET_BEGINNING;
     std::lock_guard lock(mu_);
     auto& s = sources_[key];
     s.topic = tp.topic;
     s.partition = tp.partition;
-    if (s.in_flight.empty()) s.next = pos.value_or(0);
+    if (s.in_flight.empty()) s.next = std::max<std::int64_t>(pos, 0);
   }
   const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_.get())) == "COOPERATIVE";
   if (cooperative) {
@@ -230,7 +238,8 @@ void consumer::save_positions(bool sync_kafka) {
   for (const auto& s : snapshot) {
     const auto pos = s.position();
     const auto key = source_name(s.topic, s.partition);
-    if (store::resume_position(engine_.storage(), key) != pos) {
+    const auto stored = store::resume_position(engine_.storage(), key);
+    if (!stored || *stored != pos) {
       if (auto r = store::save_resume_position(engine_.storage(), key, pos); !r) {
         std::cerr << "doorstep: kafka: " << r.err().message << "\n";
       }

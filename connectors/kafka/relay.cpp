@@ -19,8 +19,7 @@ relay::relay(store::store& s, const config::kafka_settings& k, std::string boots
       auto l = std::make_unique<lane>();
       l->which = which;
       l->partition = part;
-      l->delivered = store::delivered(s, part, which);
-      l->next = l->delivered + 1;
+      load_cursor(*l);
       lanes_.push_back(std::move(l));
     }
   }
@@ -191,9 +190,36 @@ bool relay::produce(const store::outbox_entry& e, lane& l, std::size_t index) {
   return true;
 }
 
+// Reads the lane's delivery cursor. Until it is known the lane sends nothing: counting
+// acknowledgements from a wrong cursor would never move it.
+bool relay::load_cursor(lane& l) {
+  auto d = store::delivered(store_, l.partition, l.which);
+  if (!d) {
+    read_failed(l, d.err());
+    return false;
+  }
+  l.delivered = *d;
+  l.next = l.delivered + 1;
+  l.cursor_known = true;
+  l.read_failing = false;
+  return true;
+}
+
+// A failed store read leaves the lane where it was, to be tried again on the next pass
+// (the loop waits up to 200 ms between idle passes). Logged when it starts failing.
+void relay::read_failed(lane& l, const error& e) {
+  if (!l.read_failing) {
+    std::cerr << "doorstep: kafka: relay of " << store::to_string(l.which) << " of partition " << l.partition
+              << " paused: " << e.message << "; retrying\n";
+  }
+  l.read_failing = true;
+  l.dirty = true;
+}
+
 // Sends what lane `l` has committed beyond what is in flight. Returns true when it sent
 // something.
 bool relay::fill(lane& l, std::size_t index) {
+  if (!l.cursor_known && !load_cursor(l)) return false;
   if (l.rewind) {
     if (l.in_flight > 0) return false;  // wait for the rest of the window to report
     l.rewind = false;
@@ -207,8 +233,13 @@ bool relay::fill(lane& l, std::size_t index) {
   }
   const auto room = kWindow - l.in_flight;
   const auto entries = store::read_stream(store_, l.partition, l.which, l.next - 1, room);
+  if (!entries) {
+    read_failed(l, entries.err());
+    return false;
+  }
+  l.read_failing = false;
   bool sent = false;
-  for (const auto& e : entries) {
+  for (const auto& e : *entries) {
     if (!produce(e, l, index)) {
       l.dirty = true;  // try the rest later
       return sent;
@@ -216,12 +247,13 @@ bool relay::fill(lane& l, std::size_t index) {
     l.next = e.seq + 1;
     sent = true;
   }
-  if (entries.size() == room) l.dirty = true;
+  if (entries->size() == room) l.dirty = true;
   return sent;
 }
 
 void relay::save_cursors() {
   std::uint64_t pending_events = 0, pending_dead = 0;
+  bool all_read = true;
   for (auto& l : lanes_) {
     if (l->cursor_moved) {
       if (auto s = store::mark_delivered(store_, l->partition, l->which, l->delivered); !s) {
@@ -230,10 +262,14 @@ void relay::save_cursors() {
         l->cursor_moved = false;
       }
     }
-    const auto backlog = store::staged(store_, l->partition, l->which) - l->delivered;
-    (l->which == store::stream::ticket_events ? pending_events : pending_dead) += backlog;
+    const auto staged = store::staged(store_, l->partition, l->which);
+    if (!staged || !l->cursor_known) {
+      all_read = false;  // the gauges keep their last values rather than undercount
+      continue;
+    }
+    (l->which == store::stream::ticket_events ? pending_events : pending_dead) += *staged - l->delivered;
   }
-  if (probe_) {
+  if (probe_ && all_read) {
     probe_->pending("ticket_events", pending_events);
     probe_->pending("dead_letters", pending_dead);
   }

@@ -52,6 +52,8 @@ class relay {
     std::set<std::uint64_t> acked;  // acknowledged beyond the cursor (out of order)
     bool rewind = false;            // a delivery failed: resend from the cursor
     bool cursor_moved = false;
+    bool cursor_known = false;      // `delivered` was read from the store
+    bool read_failing = false;      // the last read of this lane failed (logged once)
     std::atomic<bool> dirty{true};
   };
 
@@ -59,6 +61,8 @@ class relay {
   void replace_fatal_producer();
   void run();
   bool fill(lane& l, std::size_t index);
+  bool load_cursor(lane& l);
+  void read_failed(lane& l, const error& e);
   bool produce(const store::outbox_entry& e, lane& l, std::size_t index);
   void on_delivery(const rd_kafka_message_t& m);
   void save_cursors();

@@ -238,9 +238,15 @@ timer_backlog engine::backlog(std::size_t cap) {
   const auto now = clock_.now();
   for (auto& sl : parts_) {
     auto first = first_timer(*sl);
+    if (!first) out.complete = false;
     if (!first || !*first || (*first)->timer.at > now) continue;
     const auto at = (*first)->timer.at;
-    out.due += store_.count_timers(sl->core.index(), at, now, cap);
+    const auto counted = store_.count_timers(sl->core.index(), at, now, cap);
+    if (!counted) {
+      out.complete = false;
+      continue;
+    }
+    out.due += *counted;
     out.oldest_seconds = std::max(out.oldest_seconds, std::chrono::duration<double>(now - at).count());
   }
   return out;
@@ -249,7 +255,9 @@ timer_backlog engine::backlog(std::size_t cap) {
 void engine::report_timer_backlog() {
   if (!opts_.probe) return;
   const auto b = backlog();
-  opts_.probe->timer_backlog(b.due, b.oldest_seconds);
+  // An unreadable deadline index keeps the gauges' last values rather than report a
+  // backlog too small (the partition's commands fence; /readyz says why).
+  if (b.complete) opts_.probe->timer_backlog(b.due, b.oldest_seconds);
 }
 
 outcome engine::execute(command c) {

@@ -30,6 +30,7 @@ namespace doorstep::runtime {
 struct timer_backlog {
   std::size_t due = 0;        // counted up to the cap per partition
   double oldest_seconds = 0;  // how long the oldest has been due; 0 when none
+  bool complete = true;       // false: a partition's deadlines could not be read
 };
 
 struct engine_options {

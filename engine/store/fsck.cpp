@@ -57,11 +57,22 @@ class checker {
   // A publication stream holds exactly the entries after its delivery cursor, up to its
   // last staged sequence, without gaps; dead letters decode.
   void check_stream(unsigned p, stream which) {
-    const auto first = delivered(s_, p, which) + 1;
-    const auto last = staged(s_, p, which);
+    const auto cursor = delivered(s_, p, which);
+    const auto staged_up_to = staged(s_, p, which);
+    if (!cursor || !staged_up_to) {
+      problem((cursor ? staged_up_to : cursor).err().message);
+      return;
+    }
+    const auto first = *cursor + 1;
+    const auto last = *staged_up_to;
     std::uint64_t expect = first;
     for (std::uint64_t after = first - 1;;) {
-      const auto page = read_stream(s_, p, which, after, 1024);
+      const auto read = read_stream(s_, p, which, after, 1024);
+      if (!read) {
+        problem(read.err().message);
+        return;
+      }
+      const auto& page = *read;
       for (const auto& e : page) {
         if (e.seq != expect) {
           problem("partition " + std::to_string(p) + " " + std::string(to_string(which)) + ": entry " +

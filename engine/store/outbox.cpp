@@ -14,11 +14,19 @@ std::string cursor_name(stream which) {
 }
 std::string seq_name(stream which) { return which == stream::ticket_events ? "outbox_seq" : "dlq_seq"; }
 
-std::uint64_t number_at(const store& s, const std::string& key) {
-  auto v = s.get(key);
-  if (!v) return 0;
+// The number stored at `key` (0 when absent). A failed read or a value that is not a
+// number is an error: taken for 0, a cursor would send every entry again and a relay
+// counting deliveries from it would never move it.
+result<std::uint64_t> number_at(const store& s, const std::string& key) {
+  auto v = s.read(key);
+  if (!v) return v.err();
+  if (!*v) return std::uint64_t{0};
+  const auto& text = **v;
   std::uint64_t n = 0;
-  std::from_chars(v->data(), v->data() + v->size(), n);
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || p != text.data() + text.size() || text.empty()) {
+    return make_error("storage", key + " holds \"" + text + "\", not a sequence number");
+  }
   return n;
 }
 
@@ -135,8 +143,8 @@ std::optional<event_entry> split_event_entry(std::string_view value) {
                      std::string(head.substr(t2 + 1)), value.substr(nl + 1)};
 }
 
-std::vector<outbox_entry> read_stream(const store& s, unsigned partition, stream which, std::uint64_t after,
-                                      std::size_t limit) {
+result<std::vector<outbox_entry>> read_stream(const store& s, unsigned partition, stream which,
+                                              std::uint64_t after, std::size_t limit) {
   std::vector<outbox_entry> out;
   const auto prefix = family_prefix(partition, static_cast<char>(which));
   const auto upper = family_prefix(partition, static_cast<char>(static_cast<char>(which) + 1));
@@ -151,14 +159,18 @@ std::vector<outbox_entry> read_stream(const store& s, unsigned partition, stream
     std::from_chars(key.data() + prefix.size(), key.data() + key.size(), seq);
     out.push_back(outbox_entry{seq, it->value().ToString()});
   }
+  if (!it->status().ok()) {
+    return make_error("storage", "cannot read the " + std::string(to_string(which)) + " of partition " +
+                                     std::to_string(partition) + ": " + it->status().ToString());
+  }
   return out;
 }
 
-std::uint64_t delivered(const store& s, unsigned partition, stream which) {
+result<std::uint64_t> delivered(const store& s, unsigned partition, stream which) {
   return number_at(s, meta_key(partition, cursor_name(which)));
 }
 
-std::uint64_t staged(const store& s, unsigned partition, stream which) {
+result<std::uint64_t> staged(const store& s, unsigned partition, stream which) {
   return number_at(s, meta_key(partition, seq_name(which)));
 }
 
@@ -173,10 +185,14 @@ status_result mark_delivered(store& s, unsigned partition, stream which, std::ui
   return ok_v;
 }
 
-std::optional<std::int64_t> resume_position(const store& s, std::string_view source) {
-  auto v = s.get("meta|resume|" + std::string(source));
-  if (!v) return std::nullopt;
-  return to_int<std::int64_t>(*v);
+result<std::optional<std::int64_t>> resume_position(const store& s, std::string_view source) {
+  const auto key = "meta|resume|" + std::string(source);
+  auto v = s.read(key);
+  if (!v) return v.err();
+  if (!*v) return std::optional<std::int64_t>{};
+  auto n = to_int<std::int64_t>(**v);
+  if (!n || *n < 0) return make_error("storage", key + " holds \"" + **v + "\", not an offset");
+  return std::optional<std::int64_t>{*n};
 }
 
 status_result save_resume_position(store& s, std::string_view source, std::int64_t offset) {

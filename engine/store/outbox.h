@@ -51,14 +51,16 @@ struct event_entry {
 std::optional<event_entry> split_event_entry(std::string_view value);
 
 // Up to `limit` entries of a partition's stream with sequence > `after`, in order.
-// Cost: one seek plus the entries read.
-std::vector<outbox_entry> read_stream(const store& s, unsigned partition, stream which, std::uint64_t after,
-                                      std::size_t limit);
+// Cost: one seek plus the entries read. Error: the stream could not be read (a short
+// page is never passed off as the end of the stream).
+result<std::vector<outbox_entry>> read_stream(const store& s, unsigned partition, stream which,
+                                              std::uint64_t after, std::size_t limit);
 
 // The publication cursor (0 when nothing was delivered yet) and the last staged
-// sequence of a partition's stream.
-std::uint64_t delivered(const store& s, unsigned partition, stream which);
-std::uint64_t staged(const store& s, unsigned partition, stream which);
+// sequence of a partition's stream. Error: the store could not be read, or the value is
+// not a number (never taken for 0).
+result<std::uint64_t> delivered(const store& s, unsigned partition, stream which);
+result<std::uint64_t> staged(const store& s, unsigned partition, stream which);
 
 // Records that every entry up to `seq` was delivered and deletes them, in one write.
 // Not synced: a cursor lost in a crash only means those entries are sent again.
@@ -67,7 +69,9 @@ std::uint64_t staged(const store& s, unsigned partition, stream which);
 // The consumer's resume position for a Kafka partition ("<topic>/<n>"): every offset
 // below it has been committed by the partition it belongs to. A hint, not the truth:
 // the per-partition consumed offsets (batch::consumed) decide what is skipped.
-std::optional<std::int64_t> resume_position(const store& s, std::string_view source);
+// nullopt: the store never read that partition. Error: the store could not be read, or
+// the value is not an offset.
+result<std::optional<std::int64_t>> resume_position(const store& s, std::string_view source);
 [[nodiscard]] status_result save_resume_position(store& s, std::string_view source, std::int64_t offset);
 
 }  // namespace doorstep::store

@@ -633,7 +633,7 @@ result<std::optional<timer_entry>> store::first_timer(unsigned partition, instan
   return std::optional<timer_entry>{};
 }
 
-std::size_t store::count_timers(unsigned partition, instant from, instant to, std::size_t cap) const {
+result<std::size_t> store::count_timers(unsigned partition, instant from, instant to, std::size_t cap) const {
   const auto prefix = family_prefix(partition, kTimer);
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
@@ -648,6 +648,7 @@ std::size_t store::count_timers(unsigned partition, instant from, instant to, st
     if (!t || t->timer.at > to) break;
     ++n;
   }
+  if (const auto s = it->status(); !s.ok()) return storage_error(s, "cannot count the deadlines of partition " + std::to_string(partition));
   return n;
 }
 

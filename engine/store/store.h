@@ -226,7 +226,8 @@ class store {
 
   // Pending timers of a partition due in [from, to], counted up to `cap`. Cost: the
   // entries counted plus the tombstones of fired timers after `from` (pass the floor).
-  std::size_t count_timers(unsigned partition, instant from, instant to, std::size_t cap) const;
+  // Error: the deadline index could not be read.
+  result<std::size_t> count_timers(unsigned partition, instant from, instant to, std::size_t cap) const;
 
   // Every ticket snapshot, partition by partition, in key order.
   // Error: the store could not be read (the tickets before the error were seen).

@@ -298,7 +298,11 @@ std::vector<std::size_t> count_pending_timers(const std::filesystem::path& store
   std::vector<std::size_t> out;
   for (const auto& [from, to] : windows) {
     std::size_t n = 0;
-    for (unsigned p = 0; p < partitions; ++p) n += (*st)->count_timers(p, from, to, SIZE_MAX);
+    for (unsigned p = 0; p < partitions; ++p) {
+      auto counted = (*st)->count_timers(p, from, to, SIZE_MAX);
+      if (!counted) throw std::runtime_error(counted.err().message);
+      n += *counted;
+    }
     out.push_back(n);
   }
   return out;

@@ -11,6 +11,8 @@
 #include "kafka/relay.h"
 #include "runtime/engine.h"
 #include "store/fsck.h"
+#include "store/outbox.h"
+#include "support/faulty_fs.h"
 #include "support/test_support.h"
 
 namespace doorstep {
@@ -77,7 +79,7 @@ TEST(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
     versions[o.ticket_id] = o.after.version;
   }
   std::uint64_t staged = 0;
-  for (unsigned p = 0; p < (*st)->partitions(); ++p) staged += store::staged(**st, p, store::stream::ticket_events);
+  for (unsigned p = 0; p < (*st)->partitions(); ++p) staged += store::staged(**st, p, store::stream::ticket_events).value();
   for (int i = 0; i < 300 && relay.published() < staged; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(relay.published(), staged);
   relay.stop();
@@ -91,8 +93,9 @@ TEST(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
   EXPECT_GT(errors, 0) << "the injected failures were not seen";
   // Acknowledged entries are gone from the outbox; the cursors are at the end.
   for (unsigned p = 0; p < (*st)->partitions(); ++p) {
-    EXPECT_EQ(store::delivered(**st, p, store::stream::ticket_events), store::staged(**st, p, store::stream::ticket_events));
-    EXPECT_TRUE(store::read_stream(**st, p, store::stream::ticket_events, 0, 10).empty());
+    EXPECT_EQ(store::delivered(**st, p, store::stream::ticket_events).value(),
+              store::staged(**st, p, store::stream::ticket_events).value());
+    EXPECT_TRUE(store::read_stream(**st, p, store::stream::ticket_events, 0, 10).value().empty());
   }
   auto r = store::fsck(**st, [](const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); });
   EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems.front());
@@ -115,6 +118,67 @@ TEST(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
     auto t = (*st)->load_ticket(id);
     EXPECT_EQ(seen[id].size(), (*t)->version) << id;
   }
+}
+
+
+// A relay that starts while its store cannot be read sends nothing (from a cursor it
+// could not read it would count acknowledgements that never reach it, and resend
+// everything after every restart), then, once the disk reads again, delivers every
+// entry after the stored cursor exactly once and moves the cursor to the end.
+TEST(kafka_relay, a_relay_that_cannot_read_its_store_waits_and_then_delivers_from_the_cursor) {
+  temp_dir dir;
+  auto k = demo_config().kafka;
+  k.topic_partitions = 3;
+  auto broker = kafka::dev_broker::start(1, k);
+  ASSERT_TRUE(broker.ok()) << broker.err().message;
+  auto fs = std::make_shared<testing::faulty_fs>();
+  auto env = testing::faulty_fs::env_over(fs);
+  store::options o{demo_config().engine.partitions, false, true, false};
+  o.tune = [&env](rocksdb::Options& r) {
+    r.env = env.get();
+    testing::faulty_fs::without_block_cache(r);
+  };
+  auto st = store::store::open(dir.path() / "db", o);
+  ASSERT_TRUE(st.ok()) << st.err().message;
+  {
+    runtime::simulated_clock clock(testing::at(2026, 3, 2, 9));
+    runtime::engine eng(demo_config().rules, **st, clock, runtime::engine_options{2, 64, false});
+    for (int i = 0; i < 20; ++i) {
+      auto r = eng.execute(testing::submit(i % 2 ? "runtai-huayuan-b1" : "runtai-xincun-b1", "noise",
+                                           "cursor-" + std::to_string(i), "第" + std::to_string(i) + "次投诉：楼上噪音"));
+      ASSERT_TRUE(r.ok()) << r.err->message;
+    }
+  }
+  // An earlier relay delivered the first two entries of every partition.
+  const auto events = store::stream::ticket_events;
+  std::uint64_t staged = 0, delivered_before = 0;
+  for (unsigned p = 0; p < (*st)->partitions(); ++p) {
+    const auto n = store::staged(**st, p, events).value();
+    staged += n;
+    if (n < 2) continue;
+    ASSERT_TRUE(store::mark_delivered(**st, p, events, 2).ok());
+    delivered_before += 2;
+  }
+  ASSERT_GT(delivered_before, 0u);
+  ASSERT_TRUE((*st)->db()->Flush(rocksdb::FlushOptions()).ok());
+
+  fs->fail_reads = true;
+  kafka::relay relay(**st, k, (*broker)->bootstrap(), nullptr);
+  ASSERT_TRUE(relay.start().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_EQ(relay.published(), 0u) << "sent while the cursor could not be read";
+  EXPECT_GT(fs->failed, 0u);
+
+  fs->fail_reads = false;
+  const auto expected = staged - delivered_before;
+  for (int i = 0; i < 300 && relay.published() < expected; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  relay.stop();
+  EXPECT_EQ(relay.published(), expected);
+  for (unsigned p = 0; p < (*st)->partitions(); ++p) {
+    EXPECT_EQ(store::delivered(**st, p, events).value(), store::staged(**st, p, events).value()) << "partition " << p;
+    EXPECT_TRUE(store::read_stream(**st, p, events, 0, 10).value().empty()) << "partition " << p;
+  }
+  EXPECT_EQ(read_all((*broker)->bootstrap(), k.ticket_events_topic, 3).size(), expected);
 }
 
 }  // namespace

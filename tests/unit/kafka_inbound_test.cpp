@@ -149,7 +149,10 @@ class kafka_partition_test : public ::testing::Test {
   std::vector<store::dead_letter> dead_letters() {
     std::vector<store::dead_letter> out;
     for (unsigned p = 0; p < store_->partitions(); ++p) {
-      for (const auto& e : store::read_stream(*store_, p, store::stream::dead_letters, 0, 1000)) {
+      auto page = store::read_stream(*store_, p, store::stream::dead_letters, 0, 1000);
+      EXPECT_TRUE(page.ok()) << page.err().message;
+      if (!page) continue;
+      for (const auto& e : *page) {
         auto d = store::decode_dead_letter(e.value);
         EXPECT_TRUE(d);
         if (d) out.push_back(*d);
@@ -273,7 +276,9 @@ TEST_F(kafka_partition_test, the_outbox_streams_in_order_and_delivery_trims_it) 
   auto created = feed(kafka::inbound_kind::appeal, "runtai", kAppeal, 1);
   ASSERT_TRUE(created.ok());
   const unsigned p = *store::partition_of_ticket(created.ticket_id);
-  auto entries = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100);
+  auto read = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100);
+  ASSERT_TRUE(read.ok()) << read.err().message;
+  const auto& entries = *read;
   ASSERT_EQ(entries.size(), created.events.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(entries[i].seq, i + 1);
@@ -294,10 +299,10 @@ TEST_F(kafka_partition_test, the_outbox_streams_in_order_and_delivery_trims_it) 
   EXPECT_EQ(legacy->json, bare);
   EXPECT_FALSE(store::split_event_entry("{\"ticket_id\":1}"));
   EXPECT_FALSE(store::split_event_entry("no header"));
-  EXPECT_EQ(store::staged(*store_, p, store::stream::ticket_events), entries.size());
+  EXPECT_EQ(store::staged(*store_, p, store::stream::ticket_events).value(), entries.size());
   ASSERT_TRUE(store::mark_delivered(*store_, p, store::stream::ticket_events, 1).ok());
-  EXPECT_EQ(store::delivered(*store_, p, store::stream::ticket_events), 1u);
-  auto rest = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100);
+  EXPECT_EQ(store::delivered(*store_, p, store::stream::ticket_events).value(), 1u);
+  auto rest = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100).value();
   ASSERT_EQ(rest.size(), entries.size() - 1);
   EXPECT_EQ(rest.front().seq, 2u);
   expect_consistent();

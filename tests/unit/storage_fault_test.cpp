@@ -9,6 +9,8 @@
 #include "runtime/engine.h"
 #include "stats/summary.h"
 #include "store/fsck.h"
+#include "store/keys.h"
+#include "store/outbox.h"
 #include "support/faulty_fs.h"
 #include "support/test_support.h"
 
@@ -200,6 +202,62 @@ TEST_F(storage_fault_test, unreadable_deadlines_are_an_error_not_an_empty_schedu
   EXPECT_GT(engine_->advance_to(week_later), 0u) << "the deadlines were lost";
   EXPECT_TRUE(engine_->healthy());
   expect_consistent();
+}
+
+
+// The publication streams' cursors and entries, the consumer's resume positions and the
+// backlog count: a failed read or a value that is not a number is an error, never 0 or
+// "nothing there" (a relay counting from a cursor of 0 would never move it again).
+TEST_F(storage_fault_test, outbox_cursors_streams_and_resume_positions_report_unreadable_values) {
+  auto t = run(submit(kPlace, "small_ads", "s-1", "楼道里贴满了小广告"));
+  ASSERT_TRUE(t.ok()) << t.err->message;
+  const unsigned p = store::partition_of_ticket(t.ticket_id).value();
+  const auto events = store::stream::ticket_events;
+  ASSERT_TRUE(store::save_resume_position(*store_, "doorstep.appeals.v1/3", 41).ok());
+  ASSERT_TRUE(store::mark_delivered(*store_, p, events, 1).ok());
+  flush_and_restart();
+  const auto week_later = clock_.now() + std::chrono::hours(24 * 7);
+
+  fs_->fail_reads = true;
+  auto cursor = store::delivered(*store_, p, events);
+  ASSERT_FALSE(cursor.ok()) << "an unreadable cursor read as " << *cursor;
+  EXPECT_EQ(cursor.err().code, "storage");
+  EXPECT_FALSE(store::staged(*store_, p, events).ok());
+  auto page = store::read_stream(*store_, p, events, 1, 100);
+  EXPECT_FALSE(page.ok()) << "an unreadable stream read as " << page->size() << " entries";
+  auto position = store::resume_position(*store_, "doorstep.appeals.v1/3");
+  EXPECT_FALSE(position.ok()) << "an unreadable resume position read as absent";
+  EXPECT_FALSE(store_->count_timers(p, clock_.now(), week_later, 100).ok());
+  EXPECT_FALSE(engine_->backlog().complete);
+
+  fs_->fail_reads = false;
+  EXPECT_EQ(store::delivered(*store_, p, events).value(), 1u);
+  const auto last = store::staged(*store_, p, events).value();
+  EXPECT_EQ(last, t.events.size());
+  auto rest = store::read_stream(*store_, p, events, 1, 100);
+  ASSERT_TRUE(rest.ok()) << rest.err().message;
+  ASSERT_EQ(rest->size(), last - 1);
+  EXPECT_EQ(rest->front().seq, 2u);
+  EXPECT_EQ(store::resume_position(*store_, "doorstep.appeals.v1/3").value(), std::optional<std::int64_t>(41));
+  EXPECT_EQ(store::resume_position(*store_, "doorstep.appeals.v1/4").value(), std::nullopt);
+  EXPECT_EQ(store_->count_timers(p, {}, week_later, 100).value(), pending_timers(t.after).size());
+  EXPECT_TRUE(engine_->backlog().complete);
+  expect_consistent();
+
+  // Values that are not numbers are errors too, and fsck names them.
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store::meta_key(p, "outbox_delivered"), "1x").ok());
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), "meta|resume|doorstep.appeals.v1/3", "-").ok());
+  cursor = store::delivered(*store_, p, events);
+  ASSERT_FALSE(cursor.ok());
+  EXPECT_NE(cursor.err().message.find("not a sequence number"), std::string::npos) << cursor.err().message;
+  position = store::resume_position(*store_, "doorstep.appeals.v1/3");
+  ASSERT_FALSE(position.ok());
+  EXPECT_NE(position.err().message.find("not an offset"), std::string::npos) << position.err().message;
+  auto r = store::fsck(*store_, [](const ticket& tk) { return demo_config().rules->duplicate_scope_of(tk.jurisdiction_id); });
+  ASSERT_FALSE(r.ok()) << "fsck passed a cursor that is not a number";
+  bool named = false;
+  for (const auto& problem : r.problems) named |= problem.find("not a sequence number") != std::string::npos;
+  EXPECT_TRUE(named) << r.problems.front();
 }
 
 }  // namespace
