@@ -85,7 +85,8 @@ class meta_cache {
 
 // A group of commands staged for one atomic commit on one partition.
 //
-// Writes go straight into a plain rocksdb::WriteBatch, rewritten in key order at commit
+// Writes are appended to one buffer (keys and values back to back, with a small record
+// per write) and written into a rocksdb::WriteBatch once, in key order, at commit
 // (RocksDB's memtable inserts are much cheaper in key order). The keys a
 // group may read back before it commits (the open-duplicate index, idempotency keys,
 // counters, stats rows) are also kept in a small ordered overlay, so reads and scans see
@@ -108,8 +109,8 @@ class batch {
 
   unsigned partition() const { return partition_; }
   std::size_t commands() const { return commands_; }
-  // Bytes of the RocksDB write batch staged so far.
-  std::size_t bytes() const { return writes_.GetDataSize(); }
+  // Bytes of the RocksDB write batch staged so far (its serialized size).
+  std::size_t bytes() const { return bytes_; }
 
   // Reads see the batch's own writes to snapshots, the duplicate index, idempotency keys
   // and counters first. Tickets come from this batch, then the cache, then the database.
@@ -175,8 +176,17 @@ class batch {
 
   store& store_;
   unsigned partition_;
-  rocksdb::WriteBatch writes_;
-  rocksdb::WriteBatch sorted_;  // writes_ in key order: what commit() writes
+  // A staged write: its key and (for a put) value in arena_.
+  struct staged_write {
+    std::size_t key_at, key_size, value_at, value_size;
+    bool put;
+  };
+  void append(std::string_view key, std::optional<std::string_view> value);
+
+  std::string arena_;
+  std::vector<staged_write> staged_;  // in staging order
+  std::size_t bytes_;
+  rocksdb::WriteBatch sorted_;  // staged_ in key order: what commit() writes
   // Staged values of read-back keys; nullopt: deleted in this batch.
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
   std::unordered_map<std::string, ticket> tickets_;  // staged snapshots, decoded

@@ -511,6 +511,7 @@ TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
   ASSERT_TRUE((*s)->commit(b).ok());
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].first, 2u);
+  EXPECT_EQ(b.bytes(), seen[0].second.size()) << "the group's size (what the next group reserves) is not what was written";
   // Replaying the tapped batch into another store reproduces the committed state.
   temp_dir other;
   auto copy = open_store(other);
