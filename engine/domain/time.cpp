@@ -9,6 +9,8 @@
 #include <cstring>
 #include <limits>
 
+#include "domain/digits.h"
+
 namespace doorstep {
 namespace {
 
@@ -209,22 +211,6 @@ void append_number(std::string& out, const char* format, long long value) {
 
 namespace {
 
-// "00" to "99", for writing two digits with one table load and no division loop.
-constexpr auto kDigitPairs = [] {
-  std::array<char, 200> t{};
-  for (int i = 0; i < 100; ++i) {
-    t[2 * i] = static_cast<char>('0' + i / 10);
-    t[2 * i + 1] = static_cast<char>('0' + i % 10);
-  }
-  return t;
-}();
-
-// Writes `v` < 100 as two digits.
-char* put2(char* out, unsigned v) {
-  std::memcpy(out, &kDigitPairs[2 * v], 2);
-  return out + 2;
-}
-
 }  // namespace
 
 // Hot: every event and snapshot carries several instants. Years 0..9999 are written
@@ -258,27 +244,27 @@ std::size_t format_rfc3339(instant t, char* out, int offset_minutes) {
   }
   char* p = out;
   const auto year = static_cast<unsigned>(date.year);
-  p = put2(p, year / 100);
-  p = put2(p, year % 100);
+  p = digits::put2(p, year / 100);
+  p = digits::put2(p, year % 100);
   *p++ = '-';
-  p = put2(p, date.month);
+  p = digits::put2(p, date.month);
   *p++ = '-';
-  p = put2(p, date.day);
+  p = digits::put2(p, date.day);
   *p++ = 'T';
-  p = put2(p, static_cast<unsigned>(hour));
+  p = digits::put2(p, static_cast<unsigned>(hour));
   *p++ = ':';
-  p = put2(p, static_cast<unsigned>(minute));
+  p = digits::put2(p, static_cast<unsigned>(minute));
   *p++ = ':';
-  p = put2(p, static_cast<unsigned>(second));
+  p = digits::put2(p, static_cast<unsigned>(second));
   if (millis != 0) {
     *p++ = '.';
     *p++ = static_cast<char>('0' + millis / 100);
-    p = put2(p, static_cast<unsigned>(millis % 100));
+    p = digits::put2(p, static_cast<unsigned>(millis % 100));
   }
   *p++ = offset_minutes < 0 ? '-' : '+';
-  p = put2(p, static_cast<unsigned>(offset_abs / 60));
+  p = digits::put2(p, static_cast<unsigned>(offset_abs / 60));
   *p++ = ':';
-  p = put2(p, static_cast<unsigned>(offset_abs % 60));
+  p = digits::put2(p, static_cast<unsigned>(offset_abs % 60));
   return static_cast<std::size_t>(p - out);
 }
 

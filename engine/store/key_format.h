@@ -11,21 +11,15 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/digits.h"
+
 namespace doorstep::store::key_format {
 
 // Keys are built on every staged write (twice per index entry: before and after), so
 // they are appended in place rather than formatted.
 inline void append_padded(std::string& out, std::uint64_t v, int width) {
-  char digits[20];
-  char* const end = digits + sizeof digits;
-  char* p = end;
-  do {
-    *--p = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  const auto n = static_cast<int>(end - p);
-  if (n < width) out.append(static_cast<std::size_t>(width - n), '0');
-  out.append(p, static_cast<std::size_t>(n));
+  char buf[20];
+  out.append(buf, static_cast<std::size_t>(digits::put_padded(buf, v, width) - buf));
 }
 
 inline std::string pad(std::uint64_t v, int width) {

@@ -13,8 +13,8 @@
 #include "domain/codec.h"
 #include "domain/decide.h"
 #include "store/backup.h"
-#include "store/key_format.h"
 #include "store/fsck.h"
+#include "store/key_format.h"
 #include "store/rows.h"
 #include "store/store.h"
 #include "support/test_support.h"
@@ -76,6 +76,12 @@ TEST(keys, every_family_has_the_documented_layout) {
   EXPECT_EQ(store::duplicate_prefix(7, "noise", "runtai-huayuan"), "p007|d|noise|runtai-huayuan|");
   EXPECT_EQ(store::timer_key(7, id, pending_timer{from_millis(1771030800000), clock_kind::accept, timer_kind::warning, 1}),
             "p007|t|1771030800000|T20260214-007-000123|accept|warning|1");
+  // The same layout when the key does not fit the builder's buffer, or the partition is wide.
+  const std::string long_id(140, '7');
+  EXPECT_EQ(store::timer_key(7, long_id, pending_timer{from_millis(5), clock_kind::resolve, timer_kind::breach, 255}),
+            "p007|t|0000000000005|" + long_id + "|resolve|breach|255");
+  EXPECT_EQ(store::timer_key(1234, id, pending_timer{from_millis(1771030800000), clock_kind::accept, timer_kind::warning, 1}),
+            "p1234|t|1771030800000|T20260214-007-000123|accept|warning|1");
   EXPECT_EQ(store::family_prefix(1234, store::kMeta), "p1234|m|");  // wider numbers are not cut
   ticket t;
   t.id = id;
@@ -110,6 +116,25 @@ TEST(keys, split_exact_takes_exactly_n_fields) {
   std::array<std::string_view, 1> one;
   EXPECT_TRUE(store::key_format::split_exact("", ',', one));
   EXPECT_FALSE(store::key_format::split_exact(",", ',', one));
+}
+
+TEST(keys, numbers_in_keys_are_zero_padded_and_never_cut) {
+  using store::key_format::pad;
+  EXPECT_EQ(pad(0, 1), "0");
+  EXPECT_EQ(pad(0, 13), "0000000000000");
+  EXPECT_EQ(pad(7, 3), "007");
+  EXPECT_EQ(pad(99, 2), "99");
+  EXPECT_EQ(pad(100, 2), "100");
+  EXPECT_EQ(pad(1234, 3), "1234");
+  EXPECT_EQ(pad(1771030800000, 13), "1771030800000");
+  EXPECT_EQ(pad(10000000000000, 13), "10000000000000");
+  EXPECT_EQ(pad(5, 16), "0000000000000005");
+  EXPECT_EQ(pad(UINT64_MAX, 1), "18446744073709551615");
+  for (std::uint64_t v = 1, width = 1; width <= 20; v *= 10, ++width) {
+    EXPECT_EQ(pad(v - 1, 1), std::to_string(v - 1));
+    EXPECT_EQ(pad(v, 1), std::to_string(v)) << "10^" << width - 1;
+    if (width == 20) break;
+  }
 }
 
 TEST(keys, timer_keys_round_trip_and_sort_by_due_time) {
