@@ -78,19 +78,18 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
 outcome partition::run_inbound(store::batch& b, const job& j, instant now) {
   const auto& in = *j.in;
   const auto source = in.source();
-  if (auto seen = b.consumed(source); seen && *seen >= in.offset) {
-    outcome o;
-    o.skipped = o.replayed = true;
-    return o;
-  }
-  outcome o;
-  if (in.refused) {
-    o = rejected(*in.refused);
-  } else if (auto wrong = check_key(b, j)) {
-    o = rejected(std::move(*wrong));
-  } else {
-    o = run_one(b, j.cmd, now);
-  }
+  const auto seen = b.consumed(source);
+  outcome o = [&]() -> outcome {
+    if (seen && *seen >= in.offset) {
+      outcome skipped;
+      skipped.skipped = skipped.replayed = true;
+      return skipped;
+    }
+    if (in.refused) return rejected(*in.refused);
+    if (auto wrong = check_key(b, j)) return rejected(std::move(*wrong));
+    return run_one(b, j.cmd, now);
+  }();
+  if (o.skipped) return o;
   if (!o.ok() && o.err->code == "storage") return o;  // not the message's fault: see execute()
   if (!o.ok()) {
     b.stage_dead_letter(store::encode(store::dead_letter{in.topic, in.partition, in.offset, in.timestamp_ms, in.key,
@@ -135,20 +134,7 @@ std::string keyed_value(const outcome& o, const command& c) {
 outcome partition::run_one(store::batch& b, const command& c, instant now) {
   const std::string key = c.idempotency_key.empty() ? std::string{} : "cmd:" + c.idempotency_key;
   if (!key.empty()) {
-    if (auto seen = b.get(store::source_key(index_, key))) {
-      const auto first_nl = seen->find('\n');
-      const auto second_nl = first_nl == std::string::npos ? std::string::npos : seen->find('\n', first_nl + 1);
-      const std::string ticket_id = seen->substr(0, first_nl);
-      const std::string fingerprint =
-          first_nl == std::string::npos ? std::string{} : seen->substr(first_nl + 1, second_nl - first_nl - 1);
-      if (fingerprint != c.idempotency_fingerprint) {
-        return rejected(make_error("idempotency_conflict",
-                                   "Idempotency-Key " + c.idempotency_key + " was first used with another request"));
-      }
-      auto o = replay(b, ticket_id);
-      o.joined = second_nl != std::string::npos && seen->substr(second_nl + 1) == "joined";
-      return o;
-    }
+    if (auto seen = b.get(store::source_key(index_, key))) return replay_keyed(b, c, *seen);
   }
   if (const auto* s = std::get_if<submit_cmd>(&c.body)) return run_submit(b, c, *s, now, key);
   if (const auto* m = std::get_if<merge_cmd>(&c.body)) return run_merge(b, c, *m, now, key);
@@ -163,6 +149,23 @@ outcome partition::run_one(store::batch& b, const command& c, instant now) {
     // fire again. Indexes are written with their snapshot, so this is never expected.
     b.erase(store::timer_key(index_, c.ticket_id, fired->timer));
   }
+  return o;
+}
+
+// A keyed command seen before: the first answer if the request is the same, a conflict
+// if the key was used with another. `seen` is its idempotency entry (keyed_value()).
+outcome partition::replay_keyed(store::batch& b, const command& c, const std::string& seen) {
+  const auto first_nl = seen.find('\n');
+  const auto second_nl = first_nl == std::string::npos ? std::string::npos : seen.find('\n', first_nl + 1);
+  const std::string ticket_id = seen.substr(0, first_nl);
+  const std::string fingerprint =
+      first_nl == std::string::npos ? std::string{} : seen.substr(first_nl + 1, second_nl - first_nl - 1);
+  if (fingerprint != c.idempotency_fingerprint) {
+    return rejected(make_error("idempotency_conflict",
+                               "Idempotency-Key " + c.idempotency_key + " was first used with another request"));
+  }
+  auto o = replay(b, ticket_id);
+  o.joined = second_nl != std::string::npos && seen.substr(second_nl + 1) == "joined";
   return o;
 }
 
@@ -189,15 +192,19 @@ outcome partition::run_submit(store::batch& b, const command& c, const submit_cm
     auto t = b.load_ticket(*dup);
     if (t && *t) {
       // A join decides on the ticket it joins; the command's own ticket id is not used.
-      auto o = decide_and_stage(b, std::move(**t), c, now, key, source, true);
-      o.joined = o.ok();
-      return o;
+      // `joined` is set only when it was applied.
+      return decide_and_stage(b, std::move(**t), c, now, key, source, true);
     }
   }
+  return run_create(b, c, now, key, source);
+}
+
+outcome partition::run_create(store::batch& b, const command& c, instant now, const std::string& key,
+                              const std::string& source) {
   const std::string counter = "ticket_seq";
   command create = c;
   create.ticket_id = store::make_ticket_id(now, index_, b.counter(counter) + 1);
-  auto o = decide_and_stage(b, ticket{}, create, now, key, source, false);
+  outcome o = decide_and_stage(b, ticket{}, create, now, key, source, false);
   if (o.ok()) {
     (void)b.next_counter(counter);
     o.created = true;
@@ -252,11 +259,14 @@ std::optional<std::string> partition::find_duplicate(store::batch& b, const appe
 
 outcome partition::decide_and_stage(store::batch& b, ticket before, const command& c, instant now,
                                     const std::string& key, const std::string& source, bool joining) {
+  outcome o;
   auto events = decide(before, c, now, rules_);
-  if (!events) return rejected(events.err());
+  if (!events) {
+    o.err = events.err();
+    return o;
+  }
   ticket after = before;
   for (const auto& e : *events) after = apply(std::move(after), e);
-  outcome o;
   o.ticket_id = after.id;
   o.joined = joining;
   std::vector<std::pair<std::string, std::string>> idempotency;

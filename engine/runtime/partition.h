@@ -92,11 +92,17 @@ class partition {
   outcome run_inbound(store::batch& b, const job& j, instant now);
   std::optional<error> check_key(store::batch& b, const job& j);
   outcome run_submit(store::batch& b, const command& c, const submit_cmd& s, instant now, const std::string& key);
+  // A new ticket for an appeal that is neither a retry nor a duplicate.
+  outcome run_create(store::batch& b, const command& c, instant now, const std::string& key, const std::string& source);
   outcome run_merge(store::batch& b, const command& c, const merge_cmd& m, instant now, const std::string& key);
   outcome replay(store::batch& b, const std::string& ticket_id);
+  outcome replay_keyed(store::batch& b, const command& c, const std::string& seen);
   std::optional<std::string> find_duplicate(store::batch& b, const appeal& a, instant now);
   // Decides on `before`, stages the result; returns the outcome (with err on rejection;
   // `before` is taken by value and moved into the outcome, so callers move it in).
+  // An outcome holds two tickets and the events: the callers return it as it comes (one
+  // named outcome per function, or this call itself), so it is built once in place, not
+  // moved at every level (each move had cost about 1,500 instructions).
   // `key` is the command's idempotency entry name ("cmd:<key>"), `source` the appeal's
   // source id; both are stored with the effects when non-empty.
   outcome decide_and_stage(store::batch& b, ticket before, const command& c, instant now,
