@@ -6,6 +6,8 @@
 
 #include <rocksdb/db.h>
 
+#include <thread>
+
 #include "runtime/engine.h"
 #include "stats/summary.h"
 #include "store/fsck.h"
@@ -258,6 +260,57 @@ TEST_F(storage_fault_test, outbox_cursors_streams_and_resume_positions_report_un
   bool named = false;
   for (const auto& problem : r.problems) named |= problem.find("not a sequence number") != std::string::npos;
   EXPECT_TRUE(named) << r.problems.front();
+}
+
+
+// On the real clock, a partition whose deadline index cannot be read when it arms its
+// timer looks again a second later (engine::arm_again_soon): once the disk reads again,
+// a deadline that came due meanwhile still fires. Before, the failed read was taken for
+// "no deadline" and nothing was armed until the partition's next commit.
+TEST(storage_fault_real_clock, a_deadline_unreadable_when_armed_still_fires_once_the_disk_reads_again) {
+  temp_dir dir;
+  auto fs = std::make_shared<faulty_fs>();
+  auto env = faulty_fs::env_over(fs);
+  store::options o{demo_config().engine.partitions, false, true, false};
+  o.tune = [&env](rocksdb::Options& r) {
+    r.env = env.get();
+    faulty_fs::without_block_cache(r);
+  };
+  auto s = store::store::open(dir.path() / "db", o);
+  ASSERT_TRUE(s.ok()) << s.err().message;
+  std::string ticket_id;
+  {
+    runtime::simulated_clock sim(at(2026, 3, 2, 9));
+    runtime::engine eng(demo_config().rules, **s, sim, runtime::engine_options{2, 64, false});
+    auto t = eng.execute(submit(kPlace, "small_ads", "s-1", "楼道里贴满了小广告"));
+    ASSERT_TRUE(t.ok()) << t.err->message;
+    ticket_id = t.ticket_id;
+  }
+  // A deadline 1.5 s from now that the ticket does not hold: when it fires, the engine
+  // finds it stale and deletes its key, which is how the test sees that it fired.
+  runtime::system_clock real;
+  const unsigned p = store::partition_of_ticket(ticket_id).value();
+  const pending_timer soon{real.now() + std::chrono::milliseconds(1500), clock_kind::accept, timer_kind::warning, 9};
+  const auto key = store::timer_key(p, ticket_id, soon);
+  ASSERT_TRUE((*s)->db()->Put(rocksdb::WriteOptions(), key, "").ok());
+  ASSERT_TRUE((*s)->db()->Flush(rocksdb::FlushOptions()).ok());
+
+  fs->fail_reads = true;
+  runtime::engine eng(demo_config().rules, **s, real, runtime::engine_options{2, 64, true});
+  for (int i = 0; i < 100 && fs->failed == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GT(fs->failed, 0u) << "the engine armed without reading the deadline index";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  fs->fail_reads = false;
+
+  bool fired = false;
+  for (int i = 0; i < 100 && !fired; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto v = (*s)->read(key);
+    ASSERT_TRUE(v.ok()) << v.err().message;
+    fired = !v->has_value();
+  }
+  EXPECT_TRUE(fired) << "the deadline never fired: nothing was armed after the failed read";
+  EXPECT_TRUE(eng.healthy());
 }
 
 }  // namespace
