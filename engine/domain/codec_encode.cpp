@@ -9,10 +9,10 @@
 // (\" \\ \b \f \n \r \t, other control characters as \u00xx, everything else as is),
 // integers in decimal.
 #include <algorithm>
-#include <array>
 #include <cstring>
 
 #include "domain/codec.h"
+#include "domain/digits.h"
 
 namespace doorstep::codec {
 namespace {
@@ -145,16 +145,9 @@ class text_writer {
   }
   // Room made by the caller.
   void digits(std::int64_t v) {
-    std::array<char, kDigitsMax> buf;
-    std::size_t n = buf.size();
-    const bool negative = v < 0;
-    auto u = negative ? ~static_cast<std::uint64_t>(v) + 1 : static_cast<std::uint64_t>(v);
-    do {
-      buf[--n] = static_cast<char>('0' + u % 10);
-      u /= 10;
-    } while (u != 0);
-    if (negative) buf[--n] = '-';
-    put({buf.data() + n, buf.size() - n});
+    if (v < 0) *p_++ = '-';
+    const auto magnitude = v < 0 ? ~static_cast<std::uint64_t>(v) + 1 : static_cast<std::uint64_t>(v);
+    p_ = doorstep::digits::put_padded(p_, magnitude, 1);
     need_comma_ = true;
   }
   static bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }

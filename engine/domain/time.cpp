@@ -6,7 +6,6 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <limits>
 
 #include "domain/digits.h"
@@ -206,10 +205,6 @@ void append_number(std::string& out, const char* format, long long value) {
   const int n = std::snprintf(buf.data(), buf.size(), format, value);
   out.append(buf.data(), static_cast<std::size_t>(n));
 }
-
-}  // namespace
-
-namespace {
 
 }  // namespace
 

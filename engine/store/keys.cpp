@@ -43,38 +43,24 @@ std::string event_key(unsigned partition, std::string_view ticket_id, std::uint6
 std::string timer_key(unsigned partition, std::string_view ticket_id, const pending_timer& t) {
   const auto clock = to_string(t.clock);
   const auto kind = to_string(t.kind);
-  const auto due = static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t.at)));
-  // Hot (every pending timer of a ticket, before and after each command): written into
-  // a buffer and made a string once when it fits, which it does for every ticket id
-  // the engine issues.
-  char buf[160];
-  if (partition < 1000 && ticket_id.size() + clock.size() + kind.size() <= sizeof buf - 60) {
-    char* p = buf;
-    *p++ = 'p';
-    p = digits::put_padded(p, partition, 3);
+  // Hot (every pending timer of a ticket, before and after each command): written
+  // through a pointer into a string sized for the longest numbers, then cut to length.
+  std::string k(1 + 20 + 3 + 20 + ticket_id.size() + clock.size() + kind.size() + 4 + 3, '\0');
+  char* p = k.data();
+  *p++ = 'p';
+  p = digits::put_padded(p, partition, 3);
+  *p++ = '|';
+  *p++ = kTimer;
+  *p++ = '|';
+  p = digits::put_padded(p, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t.at))), 13);
+  for (const auto part : {ticket_id, clock, kind}) {
     *p++ = '|';
-    *p++ = kTimer;
-    *p++ = '|';
-    p = digits::put_padded(p, due, 13);
-    for (const auto part : {ticket_id, clock, kind}) {
-      *p++ = '|';
-      std::memcpy(p, part.data(), part.size());
-      p += part.size();
-    }
-    *p++ = '|';
-    p = digits::put_padded(p, t.ordinal, 1);
-    return std::string(buf, static_cast<std::size_t>(p - buf));
+    std::memcpy(p, part.data(), part.size());
+    p += part.size();
   }
-  auto k = key_start(partition, kTimer, 13 + ticket_id.size() + clock.size() + kind.size() + 7);
-  append_padded(k, due, 13);
-  k += '|';
-  k += ticket_id;
-  k += '|';
-  k += clock;
-  k += '|';
-  k += kind;
-  k += '|';
-  append_padded(k, t.ordinal, 1);
+  *p++ = '|';
+  p = digits::put_padded(p, t.ordinal, 1);
+  k.resize(static_cast<std::size_t>(p - k.data()));
   return k;
 }
 

@@ -76,9 +76,7 @@ bool read_back(std::string_view key) {
   const char family = key[5];
   return family == kDuplicate || family == kSource || family == kMeta || family == kStats;
 }
-}  // namespace
 
-namespace {
 // The length of `n` as a varint32, as RocksDB encodes record lengths.
 std::size_t varint_size(std::size_t n) {
   std::size_t size = 1;

@@ -49,24 +49,34 @@ std::vector<std::string> read_all(const std::string& bootstrap, const std::strin
   return out;
 }
 
-TEST(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
-  temp_dir dir;
-  auto k = demo_config().kafka;
-  k.topic_partitions = 3;
-  auto broker = kafka::dev_broker::start(1, k);
-  ASSERT_TRUE(broker.ok()) << broker.err().message;
-  auto st = store::store::open(dir.path() / "db", store::options{demo_config().engine.partitions, false, true, false});
+// Each test: a three-partition dev broker and a directory for its store.
+class kafka_relay : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    k_.topic_partitions = 3;
+    auto b = kafka::dev_broker::start(1, k_);
+    ASSERT_TRUE(b.ok()) << b.err().message;
+    broker_ = std::move(*b);
+  }
+
+  temp_dir dir_;
+  config::kafka_settings k_ = demo_config().kafka;
+  std::unique_ptr<kafka::dev_broker> broker_;
+};
+
+TEST_F(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
+  auto st = store::store::open(dir_.path() / "db", store::options{demo_config().engine.partitions, false, true, false});
   ASSERT_TRUE(st.ok());
   prometheus::Registry registry;
   kafka::probe probe(registry);
-  kafka::relay relay(**st, k, (*broker)->bootstrap(), &probe);
+  kafka::relay relay(**st, k_, broker_->bootstrap(), &probe);
   runtime::simulated_clock clock(testing::at(2026, 3, 2, 9));
   runtime::engine_options opts{2, 64, false};
   opts.on_commit = [&relay](unsigned p) { relay.notify(p); };
   runtime::engine eng(demo_config().rules, **st, clock, opts);
 
   // The cluster refuses the next few produce requests outright (not retriable).
-  rd_kafka_mock_push_request_errors((*broker)->cluster(), kProduceApi, 4, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+  rd_kafka_mock_push_request_errors(broker_->cluster(), kProduceApi, 4, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
                                     RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
                                     RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
                                     RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
@@ -103,7 +113,7 @@ TEST(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
   // On the topic: every event of every ticket, first occurrences in order per ticket.
   std::map<std::string, std::uint64_t> highest;
   std::map<std::string, std::set<std::uint64_t>> seen;
-  for (const auto& text : read_all((*broker)->bootstrap(), k.ticket_events_topic, 3)) {
+  for (const auto& text : read_all(broker_->bootstrap(), k_.ticket_events_topic, 3)) {
     auto v = boost::json::parse(text).as_object();
     const std::string id(v.at("ticket_id").as_string());
     const auto seq = static_cast<std::uint64_t>(v.at("seq").as_int64());
@@ -120,17 +130,11 @@ TEST(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
   }
 }
 
-
 // A relay that starts while its store cannot be read sends nothing (from a cursor it
 // could not read it would count acknowledgements that never reach it, and resend
 // everything after every restart), then, once the disk reads again, delivers every
 // entry after the stored cursor exactly once and moves the cursor to the end.
-TEST(kafka_relay, a_relay_that_cannot_read_its_store_waits_and_then_delivers_from_the_cursor) {
-  temp_dir dir;
-  auto k = demo_config().kafka;
-  k.topic_partitions = 3;
-  auto broker = kafka::dev_broker::start(1, k);
-  ASSERT_TRUE(broker.ok()) << broker.err().message;
+TEST_F(kafka_relay, a_relay_that_cannot_read_its_store_waits_and_then_delivers_from_the_cursor) {
   auto fs = std::make_shared<testing::faulty_fs>();
   auto env = testing::faulty_fs::env_over(fs);
   store::options o{demo_config().engine.partitions, false, true, false};
@@ -138,7 +142,7 @@ TEST(kafka_relay, a_relay_that_cannot_read_its_store_waits_and_then_delivers_fro
     r.env = env.get();
     testing::faulty_fs::without_block_cache(r);
   };
-  auto st = store::store::open(dir.path() / "db", o);
+  auto st = store::store::open(dir_.path() / "db", o);
   ASSERT_TRUE(st.ok()) << st.err().message;
   {
     runtime::simulated_clock clock(testing::at(2026, 3, 2, 9));
@@ -163,7 +167,7 @@ TEST(kafka_relay, a_relay_that_cannot_read_its_store_waits_and_then_delivers_fro
   ASSERT_TRUE((*st)->db()->Flush(rocksdb::FlushOptions()).ok());
 
   fs->fail_reads = true;
-  kafka::relay relay(**st, k, (*broker)->bootstrap(), nullptr);
+  kafka::relay relay(**st, k_, broker_->bootstrap(), nullptr);
   ASSERT_TRUE(relay.start().ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   EXPECT_EQ(relay.published(), 0u) << "sent while the cursor could not be read";
@@ -178,7 +182,7 @@ TEST(kafka_relay, a_relay_that_cannot_read_its_store_waits_and_then_delivers_fro
     EXPECT_EQ(store::delivered(**st, p, events).value(), store::staged(**st, p, events).value()) << "partition " << p;
     EXPECT_TRUE(store::read_stream(**st, p, events, 0, 10).value().empty()) << "partition " << p;
   }
-  EXPECT_EQ(read_all((*broker)->bootstrap(), k.ticket_events_topic, 3).size(), expected);
+  EXPECT_EQ(read_all(broker_->bootstrap(), k_.ticket_events_topic, 3).size(), expected);
 }
 
 }  // namespace
