@@ -35,7 +35,8 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
     return out;
   }
-  store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_, &duplicates_, &meta_);
+  store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_, &duplicates_, &meta_,
+                 &buffers_);
   for (const auto& j : jobs) {
     out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
     const bool inbound_storage = j.in && out.back().err && out.back().err->code == "storage";

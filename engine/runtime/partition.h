@@ -117,6 +117,8 @@ class partition {
   // Bytes a command wrote on average in recent groups: a group reserves its commands'
   // worth (and a quarter more), so its write batch is not copied as it grows.
   std::size_t bytes_per_command_ = 0;
+  // Each group's batch stages in these, so their memory is reused.
+  store::batch_buffers buffers_;
   // Recently committed tickets, decoded. 2,048 covers the open tickets a duplicate may
   // join (the window's tickets of a busy partition) at ~3 KB each.
   store::ticket_cache tickets_{2048};

@@ -59,12 +59,37 @@ void meta_cache::put(const std::string& key, std::optional<std::string> value) {
   values_.insert_or_assign(key, std::move(value));
 }
 
-batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache, duplicate_cache* duplicates,
-             meta_cache* meta)
-    : store_(s), partition_(partition), bytes_(kWriteBatchHeader), cache_(cache), duplicates_(duplicates), meta_(meta) {
-  arena_.reserve(reserve_bytes);
-  staged_.reserve(reserve_bytes / 400);  // about 12 writes of 5 KB per new appeal
+void batch_buffers::begin(std::size_t bytes) {
+  arena.clear();
+  arena.reserve(bytes);
+  staged.clear();
+  staged.reserve(bytes / 400);  // about 12 writes of 5 KB per new appeal
 }
+
+void batch_buffers::trim() {
+  // Twice what a full group of 256 new appeals stages.
+  constexpr std::size_t kKeep = 4 << 20;
+  if (arena.capacity() > kKeep) std::string().swap(arena);
+  if (staged.capacity() > kKeep / 400) std::vector<staged_write>().swap(staged);
+  if (sorted_room > kKeep) {
+    sorted = rocksdb::WriteBatch();
+    sorted_room = 0;
+  }
+}
+
+batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache, duplicate_cache* duplicates,
+             meta_cache* meta, batch_buffers* buffers)
+    : store_(s),
+      partition_(partition),
+      buffers_(buffers ? *buffers : own_),
+      bytes_(kWriteBatchHeader),
+      cache_(cache),
+      duplicates_(duplicates),
+      meta_(meta) {
+  buffers_.begin(reserve_bytes);
+}
+
+batch::~batch() { buffers_.trim(); }
 
 namespace {
 
@@ -86,16 +111,17 @@ std::size_t varint_size(std::size_t n) {
 }  // namespace
 
 void batch::append(std::string_view key, std::optional<std::string_view> value) {
-  staged_write w{arena_.size(), key.size(), 0, 0, value.has_value()};
-  arena_.append(key);
+  auto& arena = buffers_.arena;
+  batch_buffers::staged_write w{arena.size(), key.size(), 0, 0, value.has_value()};
+  arena.append(key);
   bytes_ += 1 + varint_size(key.size()) + key.size();
   if (value) {
-    w.value_at = arena_.size();
+    w.value_at = arena.size();
     w.value_size = value->size();
-    arena_.append(*value);
+    arena.append(*value);
     bytes_ += varint_size(value->size()) + value->size();
   }
-  staged_.push_back(w);
+  buffers_.staged.push_back(w);
 }
 
 void batch::put(const std::string& key, std::string_view value) {
@@ -275,21 +301,29 @@ rocksdb::WriteBatch& batch::finish() {
     std::string_view key;
     std::uint32_t index;
   };
+  const auto& arena = buffers_.arena;
+  const auto& staged = buffers_.staged;
   std::vector<by_key> order;
-  order.reserve(staged_.size());
-  for (std::uint32_t i = 0; i < staged_.size(); ++i) order.push_back({{arena_.data() + staged_[i].key_at, staged_[i].key_size}, i});
+  order.reserve(staged.size());
+  for (std::uint32_t i = 0; i < staged.size(); ++i) order.push_back({{arena.data() + staged[i].key_at, staged[i].key_size}, i});
   std::stable_sort(order.begin(), order.end(), [](const by_key& a, const by_key& b) { return a.key < b.key; });
-  sorted_ = rocksdb::WriteBatch(bytes_);
+  auto& sorted = buffers_.sorted;
+  if (bytes_ > buffers_.sorted_room) {
+    sorted = rocksdb::WriteBatch(bytes_);
+    buffers_.sorted_room = bytes_;
+  } else {
+    sorted.Clear();  // keeps its buffer
+  }
   for (const auto& [k, i] : order) {
-    const auto& w = staged_[i];
+    const auto& w = staged[i];
     const rocksdb::Slice key(k.data(), k.size());
     if (w.put) {
-      sorted_.Put(key, rocksdb::Slice(arena_.data() + w.value_at, w.value_size));
+      sorted.Put(key, rocksdb::Slice(arena.data() + w.value_at, w.value_size));
     } else {
-      sorted_.Delete(key);
+      sorted.Delete(key);
     }
   }
-  return sorted_;
+  return sorted;
 }
 
 void batch::stage(const ticket& before, const ticket& after, const std::vector<event>& events,

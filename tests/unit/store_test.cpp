@@ -549,6 +549,53 @@ TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
   EXPECT_EQ(count_keys(*copy), count_keys(**s));
 }
 
+// A partition lends every group's batch the same buffers. Each group must still write
+// exactly what it staged, whatever larger group (or one too large to keep the memory of)
+// used the buffers before it: two stores take the same groups, one through shared
+// buffers and one with fresh buffers per batch, and write the same bytes.
+TEST(store, batches_sharing_buffers_write_exactly_their_own_group) {
+  temp_dir dir;
+  std::vector<std::string> shared_writes, fresh_writes;
+  auto open_tapped = [&](const char* name, std::vector<std::string>& out) {
+    store::options opts{4, false, true, false};
+    opts.commit_tap = [&out](unsigned, std::string_view data) { out.emplace_back(data); };
+    auto s = store::store::open(dir.path() / name, opts);
+    EXPECT_TRUE(s.ok());
+    return std::move(*s);
+  };
+  auto shared = open_tapped("shared", shared_writes);
+  auto fresh = open_tapped("fresh", fresh_writes);
+  store::batch_buffers buffers;
+  const auto t0 = at(2026, 3, 2, 9);
+  int next = 0;
+  // A group of `appeals` new tickets, plus a dead letter of `letter_bytes` when non-zero.
+  auto group = [&](int appeals, std::size_t letter_bytes) {
+    for (auto* s : {shared.get(), fresh.get()}) {
+      store::batch b(*s, 1, 0, nullptr, nullptr, nullptr, s == shared.get() ? &buffers : nullptr);
+      for (int i = 0; i < appeals; ++i) {
+        const int n = next + i + 1;
+        stage_submit(b, store::make_ticket_id(t0, 1, n), "src-" + std::to_string(n), t0 + std::chrono::minutes(n));
+      }
+      if (letter_bytes) b.stage_dead_letter(std::string(letter_bytes, 'x'));
+      ASSERT_TRUE(s->commit(b).ok());
+    }
+    next += appeals;
+  };
+  group(40, 0);
+  group(1, 0);             // far smaller than the group before it
+  group(1, 6 << 20);       // larger than the buffers keep
+  group(2, 0);
+  ASSERT_EQ(shared_writes.size(), 4u);
+  ASSERT_EQ(fresh_writes.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    // Compared whole but not printed whole: the third group is over 6 MiB.
+    EXPECT_EQ(shared_writes[i].size(), fresh_writes[i].size()) << "group " << i;
+    EXPECT_TRUE(shared_writes[i] == fresh_writes[i]) << "group " << i << " wrote different bytes";
+  }
+  EXPECT_LT(shared_writes[1].size(), shared_writes[0].size() / 20);
+  EXPECT_EQ(count_keys(*shared), count_keys(*fresh));
+}
+
 // Deadline-keyed indexes (worklist, timers) delete a key whenever a deadline moves, so
 // their first range fills with tombstones that every overdue scan would step over. A
 // file dense with deletions is compacted on its own, without waiting for size triggers.
