@@ -60,20 +60,20 @@ void meta_cache::put(const std::string& key, std::optional<std::string> value) {
 }
 
 void batch_buffers::begin(std::size_t bytes) {
-  arena.clear();
-  arena.reserve(bytes);
-  staged.clear();
-  staged.reserve(bytes / 400);  // about 12 writes of 5 KB per new appeal
+  arena_.clear();
+  arena_.reserve(bytes);
+  staged_.clear();
+  staged_.reserve(bytes / 400);  // about 12 writes of 5 KB per new appeal
 }
 
 void batch_buffers::trim() {
   // Twice what a full group of 256 new appeals stages.
   constexpr std::size_t kKeep = 4 << 20;
-  if (arena.capacity() > kKeep) std::string().swap(arena);
-  if (staged.capacity() > kKeep / 400) std::vector<staged_write>().swap(staged);
-  if (sorted_room > kKeep) {
-    sorted = rocksdb::WriteBatch();
-    sorted_room = 0;
+  if (arena_.capacity() > kKeep) std::string().swap(arena_);
+  if (staged_.capacity() > kKeep / 400) std::vector<staged_write>().swap(staged_);
+  if (sorted_room_ > kKeep) {
+    sorted_ = rocksdb::WriteBatch();
+    sorted_room_ = 0;
   }
 }
 
@@ -111,7 +111,7 @@ std::size_t varint_size(std::size_t n) {
 }  // namespace
 
 void batch::append(std::string_view key, std::optional<std::string_view> value) {
-  auto& arena = buffers_.arena;
+  auto& arena = buffers_.arena_;
   batch_buffers::staged_write w{arena.size(), key.size(), 0, 0, value.has_value()};
   arena.append(key);
   bytes_ += 1 + varint_size(key.size()) + key.size();
@@ -121,7 +121,7 @@ void batch::append(std::string_view key, std::optional<std::string_view> value) 
     arena.append(*value);
     bytes_ += varint_size(value->size()) + value->size();
   }
-  buffers_.staged.push_back(w);
+  buffers_.staged_.push_back(w);
 }
 
 void batch::put(const std::string& key, std::string_view value) {
@@ -301,17 +301,17 @@ rocksdb::WriteBatch& batch::finish() {
     std::string_view key;
     std::uint32_t index;
   };
-  const auto& arena = buffers_.arena;
-  const auto& staged = buffers_.staged;
+  const auto& arena = buffers_.arena_;
+  const auto& staged = buffers_.staged_;
   std::vector<by_key> order;
   order.reserve(staged.size());
   for (std::uint32_t i = 0; i < staged.size(); ++i) order.push_back({{arena.data() + staged[i].key_at, staged[i].key_size}, i});
   std::stable_sort(order.begin(), order.end(), [](const by_key& a, const by_key& b) { return a.key < b.key; });
-  auto& sorted = buffers_.sorted;
-  if (bytes_ > buffers_.sorted_room) {
+  auto& sorted = buffers_.sorted_;
+  if (bytes_ > buffers_.sorted_room_) {
     // A quarter more, so groups growing a little at a time do not each allocate anew.
-    buffers_.sorted_room = bytes_ + bytes_ / 4;
-    sorted = rocksdb::WriteBatch(buffers_.sorted_room);
+    buffers_.sorted_room_ = bytes_ + bytes_ / 4;
+    sorted = rocksdb::WriteBatch(buffers_.sorted_room_);
   } else {
     sorted.Clear();  // keeps its buffer
   }

@@ -86,8 +86,8 @@ class meta_cache {
 // The buffers a batch stages its writes in and writes them from. A partition keeps one
 // and lends it to each group's batch, so the memory is reused from group to group: a
 // group of 190 new appeals stages about 1 MB and writes as much again, and buffers
-// allocated afresh for every group cost a page fault for each 4 KiB first touched
-// (perf, bench_ingest: 2.3 % of the run's time in those faults).
+// allocated afresh for every group took a page fault for each 4 KiB first touched
+// (perf, bench_ingest: 3.3 % of the samples; see docs/performance.md).
 class batch_buffers {
  public:
   batch_buffers() = default;
@@ -96,7 +96,7 @@ class batch_buffers {
 
  private:
   friend class batch;
-  // A staged write: its key and (for a put) value in arena.
+  // A staged write: its key and (for a put) value in arena_.
   struct staged_write {
     std::size_t key_at, key_size, value_at, value_size;
     bool put;
@@ -106,10 +106,10 @@ class batch_buffers {
   // Frees what an unusually large group left, so one burst does not hold its memory.
   void trim();
 
-  std::string arena;                  // keys and values back to back
-  std::vector<staged_write> staged;   // in staging order
-  rocksdb::WriteBatch sorted;         // staged in key order: what commit() writes
-  std::size_t sorted_room = 0;        // bytes `sorted` was last sized for
+  std::string arena_;                 // keys and values back to back
+  std::vector<staged_write> staged_;  // in staging order
+  rocksdb::WriteBatch sorted_;        // staged_ in key order: what commit() writes
+  std::size_t sorted_room_ = 0;       // bytes sorted_ was last sized for
 };
 
 // A group of commands staged for one atomic commit on one partition.
