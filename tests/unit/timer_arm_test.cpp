@@ -39,11 +39,13 @@ TEST(timer_arm, a_deadline_earlier_than_the_one_a_partition_waits_for_fires_on_t
   shifted_clock clock;
   runtime::engine eng(demo_config().rules, **st, clock, runtime::engine_options{2, 64, true});
 
-  // The partition's first deadline: a small matter's, days away on the working calendar.
+  // The partition's first deadline: a small matter's, at least a working hour away (an
+  // hour of wall time inside working hours, days across a weekend), far past the few
+  // seconds this test runs.
   auto far = eng.execute(submit("runtai-huayuan-b1", "small_ads", "arm-far", "楼道里贴满了小广告"));
   ASSERT_TRUE(far.ok()) << far.err->message;
   const auto far_first = first_deadline_ms(far.after);
-  ASSERT_GT(far_first - to_millis(clock.now()), 3'600'000);
+  ASSERT_GT(far_first - to_millis(clock.now()), 60'000);
 
   // How long after creation a gas smell's first deadline falls (24x7: always the same).
   // The probe ticket is in another community, so in general in another partition.
