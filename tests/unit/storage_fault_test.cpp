@@ -262,7 +262,6 @@ TEST_F(storage_fault_test, outbox_cursors_streams_and_resume_positions_report_un
   EXPECT_TRUE(named) << r.problems.front();
 }
 
-
 // On the real clock, a partition whose deadline index cannot be read when it arms its
 // timer looks again a second later (engine::arm_again_soon): once the disk reads again,
 // a deadline that came due meanwhile still fires. Before, the failed read was taken for
