@@ -119,6 +119,58 @@ std::optional<dead_letter> decode_dead_letter(std::string_view bytes) {
   return d;
 }
 
+namespace {
+
+// Gives every entry that refers to its event the event's JSON from the log, in one
+// batched read. An entry whose event is missing stays as stored.
+status_result resolve_references(const store& s, unsigned partition, std::vector<outbox_entry>& entries) {
+  std::vector<std::string> keys;
+  std::vector<std::size_t> slot;  // keys[i] is the event of entries[slot[i]]
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (auto r = parse_event_reference(entries[i].value)) {
+      keys.push_back(event_key(partition, r->ticket_id, r->seq));
+      slot.push_back(i);
+    }
+  }
+  if (keys.empty()) return ok_v;
+  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  s.db()->MultiGet(rocksdb::ReadOptions(), s.db()->DefaultColumnFamily(), keys.size(), key_slices.data(),
+                   values.data(), statuses.data());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return make_error("storage", "cannot read the events the outbox of partition " + std::to_string(partition) +
+                                       " refers to: " + statuses[i].ToString());
+    }
+    auto& value = entries[slot[i]].value;
+    value.reserve(value.size() + 1 + values[i].size());
+    value += '\n';
+    value.append(values[i].data(), values[i].size());
+  }
+  return ok_v;
+}
+
+}  // namespace
+
+std::optional<event_reference> parse_event_reference(std::string_view value) {
+  if (value.empty() || value.front() == '{' || value.find('\n') != std::string_view::npos) return std::nullopt;
+  const auto t1 = value.find('\t');
+  const auto t2 = t1 == std::string_view::npos ? t1 : value.find('\t', t1 + 1);
+  if (t2 == std::string_view::npos || value.find('\t', t2 + 1) != std::string_view::npos) return std::nullopt;
+  event_reference r{value.substr(0, t1), value.substr(t1 + 1, t2 - t1 - 1), value.substr(t2 + 1)};
+  const auto& id = r.event_id;
+  if (r.ticket_id.empty() || r.type.empty() || id.size() <= r.ticket_id.size() + 1 ||
+      !id.starts_with(r.ticket_id) || id[r.ticket_id.size()] != '/') {
+    return std::nullopt;
+  }
+  const auto digits = id.substr(r.ticket_id.size() + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), r.seq);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  return r;
+}
+
 std::optional<event_entry> split_event_entry(std::string_view value) {
   if (!value.empty() && value.front() == '{') {  // an entry of an older store: the bare JSON
     auto v = codec::parse(value);
@@ -162,6 +214,10 @@ result<std::vector<outbox_entry>> read_stream(const store& s, unsigned partition
   if (!it->status().ok()) {
     return make_error("storage", "cannot read the " + std::string(to_string(which)) + " of partition " +
                                      std::to_string(partition) + ": " + it->status().ToString());
+  }
+  if (which == stream::ticket_events) {
+    auto resolved = resolve_references(s, partition, out);
+    if (!resolved) return resolved.err();
   }
   return out;
 }

@@ -41,9 +41,20 @@ struct outbox_entry {
   std::string value;
 };
 
-// A ticket-event entry's parts: "<ticket>\t<event id>\t<type>\n<event JSON>". Stores
-// written before that header existed hold the bare event JSON; those entries are read
-// by parsing it. `json` points into the entry's value.
+// A ticket-event entry as the store stages it: "<ticket>\t<event id>\t<type>", a
+// reference to the event's JSON in the event log (event id "<ticket>/<seq>"; the log is
+// append-only and written in the same batch, so the event is there whenever the entry
+// is). nullopt for any other shape. The views point into `value`.
+struct event_reference {
+  std::string_view ticket_id, event_id, type;
+  std::uint64_t seq = 0;
+};
+std::optional<event_reference> parse_event_reference(std::string_view value);
+
+// A ticket-event entry as read_stream returns it: "<ticket>\t<event id>\t<type>\n<event
+// JSON>". Stores written before references held that form themselves, and stores
+// written before the header existed hold the bare event JSON; those entries are read by
+// parsing it. `json` points into the entry's value.
 struct event_entry {
   std::string ticket_id, event_id, type;
   std::string_view json;
@@ -51,8 +62,11 @@ struct event_entry {
 std::optional<event_entry> split_event_entry(std::string_view value);
 
 // Up to `limit` entries of a partition's stream with sequence > `after`, in order.
-// Cost: one seek plus the entries read. Error: the stream could not be read (a short
-// page is never passed off as the end of the stream).
+// Ticket-event entries that refer to their event come back with its JSON from the event
+// log (one batched read per page), in split_event_entry's form; one whose event is
+// missing comes back as stored, which split_event_entry refuses (fsck names the event).
+// Cost: one seek plus the entries read. Error: the stream or the events it refers to
+// could not be read (a short page is never passed off as the end of the stream).
 result<std::vector<outbox_entry>> read_stream(const store& s, unsigned partition, stream which,
                                               std::uint64_t after, std::size_t limit);
 

@@ -337,15 +337,14 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
       outbox_seq_ = 0;
       if (auto cur = owned_meta(meta_key(partition_, "outbox_seq"))) outbox_seq_ = std::stoull(*cur);
     }
-    // Outbox entries carry what the relay needs for the message key and headers in
-    // front of the JSON, so publishing does not parse it: "<ticket>\t<event id>\t<type>\n<json>".
+    // An outbox entry refers to the event just logged instead of holding a second copy
+    // of its JSON (a quarter of every group's bytes): "<ticket>\t<event id>\t<type>",
+    // what the relay needs for the message key and headers (store/outbox.h).
     std::string entry = e.ticket_id;
     entry += '\t';
     entry += e.id();
     entry += '\t';
     entry += event_type(e.body);
-    entry += '\n';
-    entry += text;
     put(outbox_key(partition_, ++*outbox_seq_), entry);
   }
   put(snapshot_key(partition_, after.id), codec::to_text(after));

@@ -312,5 +312,81 @@ TEST_F(kafka_partition_test, the_outbox_streams_in_order_and_delivery_trims_it) 
   EXPECT_FALSE(r.ok());
 }
 
+// The outbox holds references, not copies: each entry names its event and the reader
+// takes the JSON from the event log. Entries of older stores (the header and the JSON,
+// or the bare JSON) read back as they were stored; a reference whose event is missing
+// is named by fsck.
+TEST_F(kafka_partition_test, outbox_entries_refer_to_the_event_log_and_read_back_whole) {
+  auto created = feed(kafka::inbound_kind::appeal, "runtai", kAppeal, 1);
+  ASSERT_TRUE(created.ok());
+  std::string again = kAppeal;
+  again.replace(again.find("12345-0001"), 10, "12345-0002");
+  auto joined = feed(kafka::inbound_kind::appeal, "runtai", again, 2);
+  ASSERT_TRUE(joined.ok());
+  ASSERT_EQ(joined.ticket_id, created.ticket_id) << "the second neighbour should join the ticket";
+  const auto& id = created.ticket_id;
+  const unsigned p = *store::partition_of_ticket(id);
+  const auto events = store_->load_events(id).value();
+  ASSERT_GE(events.size(), 3u);
+  ASSERT_EQ(store::staged(*store_, p, store::stream::ticket_events).value(), events.size());
+  auto raw = [&](const std::string& key) {
+    std::string v;
+    EXPECT_TRUE(store_->db()->Get(rocksdb::ReadOptions(), key, &v).ok()) << key;
+    return v;
+  };
+  std::vector<std::string> logged;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    const auto stored = raw(store::outbox_key(p, i + 1));
+    EXPECT_EQ(stored, id + "\t" + e.id() + "\t" + std::string(event_type(e.body)));
+    auto ref = store::parse_event_reference(stored);
+    ASSERT_TRUE(ref) << stored;
+    EXPECT_EQ(ref->ticket_id, id);
+    EXPECT_EQ(ref->event_id, e.id());
+    EXPECT_EQ(ref->seq, e.seq);
+    logged.push_back(raw(store::event_key(p, id, e.seq)));
+  }
+  auto read = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100);
+  ASSERT_TRUE(read.ok()) << read.err().message;
+  ASSERT_EQ(read->size(), events.size());
+  for (std::size_t i = 0; i < read->size(); ++i) {
+    auto e = store::split_event_entry((*read)[i].value);
+    ASSERT_TRUE(e) << (*read)[i].value;
+    EXPECT_EQ(e->json, logged[i]);
+  }
+  EXPECT_NE(logged.front().find("楼道里贴满了小广告"), std::string::npos);
+
+  // Older forms, read as stored: entry 1 with the header and the JSON, entry 2 the bare JSON.
+  const auto with_header = (*read)[0].value;
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store::outbox_key(p, 1), with_header).ok());
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store::outbox_key(p, 2), logged[1]).ok());
+  auto mixed = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100).value();
+  ASSERT_EQ(mixed.size(), events.size());
+  EXPECT_EQ(mixed[0].value, with_header);
+  EXPECT_EQ(mixed[1].value, logged[1]);
+  EXPECT_EQ(mixed[2].value, (*read)[2].value);
+  EXPECT_EQ(store::split_event_entry(mixed[1].value)->event_id, events[1].id());
+  expect_consistent();
+
+  // A reference to an event the log does not hold comes back as stored, and fsck names it.
+  const auto dangling = id + "\t" + id + "/99\treceived";
+  ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store::outbox_key(p, 2), dangling).ok());
+  auto rest = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100).value();
+  EXPECT_EQ(rest[1].value, dangling);
+  EXPECT_FALSE(store::split_event_entry(rest[1].value));
+  auto r = store::fsck(*store_, [](const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); });
+  ASSERT_FALSE(r.ok());
+  bool named = false;
+  for (const auto& problem : r.problems) named |= problem.find(id + "/99, which is not in the event log") != std::string::npos;
+  EXPECT_TRUE(named) << r.problems.front();
+
+  // Other shapes are not references.
+  for (std::string bad : {id + "\t" + id + "/x\treceived", id + "\tother/3\treceived", id + "\t" + id + "/3\t",
+                          id + "\t" + id + "/3\treceived\textra", id + "\t" + id + "/3\treceived\n{}",
+                          std::string("{\"ticket_id\":\"a\"}"), std::string(), id + "\t" + id + "/\treceived"}) {
+    EXPECT_FALSE(store::parse_event_reference(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace doorstep
