@@ -10,8 +10,9 @@
 //   p007|c|<community>|<created ms:13>|<ticket>   stats index, every ticket (store/rows.h)
 //   p007|d|<category>|<scope node>|<created ms:13>|<ticket>  open-duplicate index (by creation)
 //   p007|k|<source id>                            idempotency: value ticket id
-//   p007|o|<outbox seq:16>                        outbox: "<ticket>\t<event id>\t<type>\n<event JSON>"
-//                                                 awaiting publication (store/outbox.h)
+//   p007|o|<outbox seq:16>                        outbox: "<ticket>\t<event id>\t<type>", an event
+//                                                 awaiting publication; its JSON is the
+//                                                 event log's (store/outbox.h)
 //   p007|q|<dead-letter seq:16>                   dead letters awaiting publication (Kafka DLQ)
 //   p007|m|<name>                                 partition metadata (counters, publication
 //                                                 cursors, consumed offsets "in|<topic>/<n>")
