@@ -12,6 +12,7 @@
 
 #include "metrics/probe.h"
 #include "runtime/engine.h"
+#include "store/outbox.h"
 
 namespace doorstep::bench {
 namespace {
@@ -158,6 +159,32 @@ std::vector<family_bytes> breakdown(const recorded_batches& batches) {
   std::vector<family_bytes> out;
   for (auto& [k, v] : t.by) out.push_back(v);
   return out;
+}
+
+outbox_read read_outbox(const std::filesystem::path& dir, unsigned partitions, std::size_t page) {
+  auto st = open_store(dir, store::options{partitions, false, false, false});
+  if (auto s = st->db()->Flush(rocksdb::FlushOptions()); !s.ok()) {
+    throw std::runtime_error("cannot flush " + dir.string() + ": " + s.ToString());
+  }
+  outbox_read r;
+  const auto start = steady::now();
+  for (unsigned p = 0; p < partitions; ++p) {
+    for (std::uint64_t after = 0;;) {
+      auto entries = store::read_stream(*st, p, store::stream::ticket_events, after, page);
+      if (!entries) throw std::runtime_error(entries.err().message);
+      for (const auto& e : *entries) {
+        const auto parts = store::split_event_entry(e.value);
+        if (!parts) throw std::runtime_error("outbox entry " + std::to_string(e.seq) + " of partition " +
+                                             std::to_string(p) + " has no event");
+        r.bytes += parts->json.size();
+      }
+      r.entries += entries->size();
+      if (entries->size() < page) break;
+      after = entries->back().seq;
+    }
+  }
+  r.seconds = seconds_since(start);
+  return r;
 }
 
 content_digest digest(const std::filesystem::path& dir, unsigned partitions) {

@@ -59,6 +59,17 @@ struct family_bytes {
 };
 std::vector<family_bytes> breakdown(const recorded_batches& batches);
 
+// Every ticket-event entry of the store at `dir` read as the Kafka relay reads a backlog
+// (store::read_stream, `page` entries at a time, each partition from its start), after
+// the memtables are flushed, so the events come back from table files: how fast a
+// relay that fell behind catches up on reading. Throws on a read error or an entry
+// without its event.
+struct outbox_read {
+  std::size_t entries = 0, bytes = 0;  // bytes: the events' JSON
+  double seconds = 0;
+};
+outbox_read read_outbox(const std::filesystem::path& dir, unsigned partitions, std::size_t page);
+
 // Key count and a hash of every key and value of the store at `dir` (to prove the raw
 // baseline wrote exactly what the engine wrote).
 struct content_digest {

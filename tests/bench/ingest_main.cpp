@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   app.add_option("--tmp", tmp, "where the stores go (removed afterwards)");
   app.add_flag("--verify", verify, "check the raw store equals the engine's store, key by key");
   app.add_flag("--progress", o.progress, "progress lines on stderr");
+  bool outbox = false;
+  app.add_flag("--outbox-read", outbox,
+               "then read the engine's outbox back as the Kafka relay catches up on a backlog, timed");
   std::filesystem::path bodies;
   app.add_option("--write-bodies", bodies, "only write the sample's POST /api/v1/appeals bodies here, one a line");
   CLI11_PARSE(app, argc, argv);
@@ -111,6 +114,13 @@ int main(int argc, char** argv) {
           code = 1;
         }
       }
+    }
+    if (outbox) {
+      const auto r = bench::read_outbox(dir / "engine", o.partitions, 2000);
+      out["outbox_entries"] = r.entries;
+      out["outbox_read_seconds"] = r.seconds;
+      out["outbox_read_per_second"] = static_cast<double>(r.entries) / r.seconds;
+      out["outbox_read_mib_per_second"] = static_cast<double>(r.bytes) / r.seconds / (1024.0 * 1024.0);
     }
     if (engine.rejected > 0) {
       std::cerr << "bench_ingest: " << engine.rejected << " appeals were rejected\n";

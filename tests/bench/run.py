@@ -146,6 +146,8 @@ def run_ingest(bins: Path, args, tmp: Path) -> dict:
             cmd[2] = str(n)
             if r == 0:
                 cmd.append("--verify")
+            if mode == "async":
+                cmd.append("--outbox-read")
             res = run_json(cmd)
             if r == 0 and not res.get("identical"):
                 raise BenchError("the raw store differs from the engine's")
@@ -157,6 +159,8 @@ def run_ingest(bins: Path, args, tmp: Path) -> dict:
             "ratio": spread([x["ratio"] for x in runs]),
             "appeals_per_batch": spread([x["appeals_per_batch"] for x in runs]),
         }
+        if mode == "async":
+            out[mode]["outbox_read_per_second"] = spread([x["outbox_read_per_second"] for x in runs])
     return out
 
 
@@ -386,6 +390,9 @@ def table(res: dict, smoke: bool) -> str:
                          cell(g["ratio"], "ratio"), f">= {target:.2f}",
                          verdict(g["ratio"]["median"] >= target, smoke)))
             rows.append((f"  appeals per group commit", cell(g["appeals_per_batch"]), "same batches", "", "", ""))
+            if mode == "async":
+                rows.append(("  outbox read back as a lagging relay reads it (entries/s)",
+                             cell(g["outbox_read_per_second"]), "", "", "", ""))
         a = res["ingest"]["async"]["engine_per_second"]
         rows.append(("ingest absolute, no sync (appeals/s)", cell(a), "", "", ">= 50,000",
                      verdict(a["median"] >= 50000, smoke)))
@@ -438,7 +445,7 @@ EXPECTED_MICRO = ("domain/decide_apply/submit", "domain/decide_apply/timer_fired
                   "codec/encode_event", "codec/encode_snapshot", "codec/decode_snapshot", "routing/route",
                   "calendar/add_working_days/20", "timer/arm_cancel", "timer/next_due_lookup", "timer/fire")
 EXPECTED_ROWS = {
-    "ingest": ("ingest, WAL without sync", "ingest, WAL synced group commit", "ingest absolute"),
+    "ingest": ("ingest, WAL without sync", "ingest, WAL synced group commit", "ingest absolute", "outbox read back"),
     "metrics": ("metrics on vs off",),
     "http": ("HTTP POST /appeals peak", "at 50% of peak: p99", "at 100% of peak: p99"),
     "kafka": ("Kafka ingest, WAL without sync", "raw librdkafka consumer", "raw RocksDB, its own batches"),
