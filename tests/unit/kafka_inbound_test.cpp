@@ -355,9 +355,16 @@ TEST_F(kafka_partition_test, outbox_entries_refer_to_the_event_log_and_read_back
     EXPECT_EQ(e->json, logged[i]);
   }
   EXPECT_NE(logged.front().find("楼道里贴满了小广告"), std::string::npos);
+  // A page that starts and ends inside the stream resolves exactly its own entries.
+  auto middle = store::read_stream(*store_, p, store::stream::ticket_events, 1, 1);
+  ASSERT_TRUE(middle.ok()) << middle.err().message;
+  ASSERT_EQ(middle->size(), 1u);
+  EXPECT_EQ(middle->front().seq, 2u);
+  EXPECT_EQ(middle->front().value, (*read)[1].value);
 
-  // Older forms, read as stored: entry 1 with the header and the JSON, entry 2 the bare JSON.
-  const auto with_header = (*read)[0].value;
+  // Older forms, read as stored: entry 1 with the header and its own copy of the JSON
+  // (a space longer than the log's, so a lookup in the log would show), entry 2 the bare JSON.
+  const auto with_header = (*read)[0].value + " ";
   ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store::outbox_key(p, 1), with_header).ok());
   ASSERT_TRUE(store_->db()->Put(rocksdb::WriteOptions(), store::outbox_key(p, 2), logged[1]).ok());
   auto mixed = store::read_stream(*store_, p, store::stream::ticket_events, 0, 100).value();
