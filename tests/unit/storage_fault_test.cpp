@@ -312,5 +312,44 @@ TEST(storage_fault_real_clock, a_deadline_unreadable_when_armed_still_fires_once
   EXPECT_TRUE(eng.healthy());
 }
 
+// An outbox entry refers to its event in the log. When the entries read but their events
+// do not (the entry still in the memtable, the event in a table file the disk will not
+// read), the page is an error: handed on without their JSON, the relay would skip the
+// entries as malformed and move its cursor past them.
+TEST(storage_fault_outbox, a_page_whose_events_cannot_be_read_is_an_error) {
+  temp_dir dir;
+  auto fs = std::make_shared<faulty_fs>();
+  auto env = faulty_fs::env_over(fs);
+  store::options o{demo_config().engine.partitions, false, true, false};
+  o.tune = [&env](rocksdb::Options& r) {
+    r.env = env.get();
+    faulty_fs::without_block_cache(r);
+  };
+  auto opened = store::store::open(dir.path() / "db", o);
+  ASSERT_TRUE(opened.ok()) << opened.err().message;
+  auto& st = **opened;
+  const unsigned p = 1;
+  const std::string ticket = "T20260302-001-000001";
+  const std::string json = R"({"event_id":"T20260302-001-000001/1","type":"received","note":"楼道的灯坏了"})";
+  ASSERT_TRUE(st.db()->Put(rocksdb::WriteOptions(), store::event_key(p, ticket, 1), json).ok());
+  ASSERT_TRUE(st.db()->Flush(rocksdb::FlushOptions()).ok());
+  const std::string reference = ticket + "\t" + ticket + "/1\treceived";
+  ASSERT_TRUE(st.db()->Put(rocksdb::WriteOptions(), store::outbox_key(p, 1), reference).ok());
+
+  fs->fail_reads = true;
+  auto page = store::read_stream(st, p, store::stream::ticket_events, 0, 10);
+  fs->fail_reads = false;
+  ASSERT_FALSE(page.ok()) << "read as " << page->size() << " entries";
+  EXPECT_EQ(page.err().code, "storage");
+  EXPECT_NE(page.err().message.find("the events the outbox of partition 1 refers to"), std::string::npos)
+      << page.err().message;
+  EXPECT_GT(fs->failed.load(), 0u);
+
+  auto again = store::read_stream(st, p, store::stream::ticket_events, 0, 10);
+  ASSERT_TRUE(again.ok()) << again.err().message;
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ(again->front().value, reference + "\n" + json);
+}
+
 }  // namespace
 }  // namespace doorstep
