@@ -28,6 +28,17 @@ using testing::temp_dir;
 
 constexpr const char* kPlace = "runtai-huayuan-b1";
 
+// The store's options with RocksDB's files reached through `env` (over a faulty_fs) and
+// no block cache between, so every data block read reaches the file system.
+store::options over_faulty_fs(rocksdb::Env* env) {
+  store::options o{demo_config().engine.partitions, false, true, false};
+  o.tune = [env](rocksdb::Options& r) {
+    r.env = env;
+    faulty_fs::without_block_cache(r);
+  };
+  return o;
+}
+
 class storage_fault_test : public ::testing::Test {
  protected:
   void SetUp() override { open(); }
@@ -37,12 +48,7 @@ class storage_fault_test : public ::testing::Test {
   }
 
   void open() {
-    store::options o{demo_config().engine.partitions, false, true, false};
-    o.tune = [this](rocksdb::Options& r) {
-      r.env = env_.get();
-      faulty_fs::without_block_cache(r);
-    };
-    auto s = store::store::open(dir_.path() / "db", o);
+    auto s = store::store::open(dir_.path() / "db", over_faulty_fs(env_.get()));
     ASSERT_TRUE(s.ok()) << s.err().message;
     store_ = std::move(s).value();
     engine_ = std::make_unique<runtime::engine>(demo_config().rules, *store_, clock_,
@@ -270,12 +276,7 @@ TEST(storage_fault_real_clock, a_deadline_unreadable_when_armed_still_fires_once
   temp_dir dir;
   auto fs = std::make_shared<faulty_fs>();
   auto env = faulty_fs::env_over(fs);
-  store::options o{demo_config().engine.partitions, false, true, false};
-  o.tune = [&env](rocksdb::Options& r) {
-    r.env = env.get();
-    faulty_fs::without_block_cache(r);
-  };
-  auto s = store::store::open(dir.path() / "db", o);
+  auto s = store::store::open(dir.path() / "db", over_faulty_fs(env.get()));
   ASSERT_TRUE(s.ok()) << s.err().message;
   std::string ticket_id;
   {
@@ -320,12 +321,7 @@ TEST(storage_fault_outbox, a_page_whose_events_cannot_be_read_is_an_error) {
   temp_dir dir;
   auto fs = std::make_shared<faulty_fs>();
   auto env = faulty_fs::env_over(fs);
-  store::options o{demo_config().engine.partitions, false, true, false};
-  o.tune = [&env](rocksdb::Options& r) {
-    r.env = env.get();
-    faulty_fs::without_block_cache(r);
-  };
-  auto opened = store::store::open(dir.path() / "db", o);
+  auto opened = store::store::open(dir.path() / "db", over_faulty_fs(env.get()));
   ASSERT_TRUE(opened.ok()) << opened.err().message;
   auto& st = **opened;
   const unsigned p = 1;
