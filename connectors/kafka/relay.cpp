@@ -138,12 +138,8 @@ bool relay::produce(const store::outbox_entry& e, lane& l, std::size_t index) {
   if (l.which == store::stream::ticket_events) {
     auto entry = store::split_event_entry(e.value);
     if (!entry) {  // cannot happen for entries the store wrote; skip rather than stall the lane
-      if (const auto ref = store::parse_event_reference(e.value)) {
-        std::cerr << "doorstep: kafka: outbox entry " << e.seq << " of partition " << l.partition
-                  << " refers to event " << ref->event_id << ", which is not in the event log; skipped\n";
-      } else {
-        std::cerr << "doorstep: kafka: malformed outbox entry " << e.seq << " of partition " << l.partition << "\n";
-      }
+      std::cerr << "doorstep: kafka: outbox entry " << e.seq << " of partition " << l.partition << " "
+                << store::refusal_reason(e.value) << "; skipped\n";
       rd_kafka_message_t fake{};
       fake._private = tag;
       ++l.in_flight;

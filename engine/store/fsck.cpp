@@ -83,10 +83,8 @@ class checker {
           problem("partition " + std::to_string(p) + " dead letter " + std::to_string(e.seq) + " does not decode");
         }
         if (which == stream::ticket_events && !split_event_entry(e.value)) {
-          const auto ref = parse_event_reference(e.value);
-          problem("partition " + std::to_string(p) + " outbox entry " + std::to_string(e.seq) +
-                  (ref ? " refers to event " + std::string(ref->event_id) + ", which is not in the event log"
-                       : std::string(" is malformed")));
+          problem("partition " + std::to_string(p) + " outbox entry " + std::to_string(e.seq) + " " +
+                  refusal_reason(e.value));
         }
         ++expect;
       }

@@ -132,24 +132,15 @@ status_result resolve_references(const store& s, unsigned partition, std::vector
       slot.push_back(i);
     }
   }
-  if (keys.empty()) return ok_v;
-  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  s.db()->MultiGet(rocksdb::ReadOptions(), s.db()->DefaultColumnFamily(), keys.size(), key_slices.data(),
-                   values.data(), statuses.data());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) {
-      return make_error("storage", "cannot read the events the outbox of partition " + std::to_string(partition) +
-                                       " refers to: " + statuses[i].ToString());
-    }
+  const auto what = "cannot read the events the outbox of partition " + std::to_string(partition) + " refers to";
+  return s.read_each(keys, what, [&](std::size_t i, std::optional<std::string_view> json) -> status_result {
+    if (!json) return ok_v;
     auto& value = entries[slot[i]].value;
-    value.reserve(value.size() + 1 + values[i].size());
+    value.reserve(value.size() + 1 + json->size());
     value += '\n';
-    value.append(values[i].data(), values[i].size());
-  }
-  return ok_v;
+    value += *json;
+    return ok_v;
+  });
 }
 
 }  // namespace
@@ -193,6 +184,13 @@ std::optional<event_entry> split_event_entry(std::string_view value) {
   if (t2 == std::string_view::npos) return std::nullopt;
   return event_entry{std::string(head.substr(0, t1)), std::string(head.substr(t1 + 1, t2 - t1 - 1)),
                      std::string(head.substr(t2 + 1)), value.substr(nl + 1)};
+}
+
+std::string refusal_reason(std::string_view value) {
+  if (const auto ref = parse_event_reference(value)) {
+    return "refers to event " + std::string(ref->event_id) + ", which is not in the event log";
+  }
+  return "is malformed";
 }
 
 result<std::vector<outbox_entry>> read_stream(const store& s, unsigned partition, stream which,

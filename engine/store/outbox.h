@@ -60,6 +60,9 @@ struct event_entry {
   std::string_view json;
 };
 std::optional<event_entry> split_event_entry(std::string_view value);
+// Why split_event_entry refuses an entry read_stream returned, for fsck and the relay:
+// "refers to event <id>, which is not in the event log" or "is malformed".
+std::string refusal_reason(std::string_view value);
 
 // Up to `limit` entries of a partition's stream with sequence > `after`, in order.
 // Ticket-event entries that refer to their event come back with its JSON from the event

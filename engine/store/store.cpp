@@ -610,6 +610,28 @@ result<std::optional<ticket>> store::load_ticket(const std::string& ticket_id) c
   return std::optional<ticket>{std::move(*t)};
 }
 
+status_result store::read_each(
+    const std::vector<std::string>& keys, std::string_view what,
+    const std::function<status_result(std::size_t i, std::optional<std::string_view> value)>& fn) const {
+  if (keys.empty()) return ok_v;
+  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), keys.size(), key_slices.data(), values.data(),
+                statuses.data());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    std::optional<std::string_view> value;
+    if (statuses[i].ok()) {
+      value = values[i].ToStringView();
+    } else if (!statuses[i].IsNotFound()) {
+      return storage_error(statuses[i], what);
+    }
+    auto done = fn(i, value);
+    if (!done) return done.err();
+  }
+  return ok_v;
+}
+
 result<std::vector<std::optional<ticket>>> store::load_tickets(const std::vector<std::string>& ids) const {
   std::vector<std::optional<ticket>> out(ids.size());
   std::vector<std::string> keys;
@@ -622,18 +644,14 @@ result<std::vector<std::optional<ticket>>> store::load_tickets(const std::vector
     keys.push_back(snapshot_key(*p, ids[i]));
     slot.push_back(i);
   }
-  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), keys.size(), key_slices.data(), values.data(),
-                statuses.data());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return storage_error(statuses[i], "cannot read a ticket");
-    auto t = codec::decode_ticket_text(values[i].ToStringView());
+  auto read = read_each(keys, "cannot read a ticket", [&](std::size_t i, std::optional<std::string_view> value) -> status_result {
+    if (!value) return ok_v;
+    auto t = codec::decode_ticket_text(*value);
     if (!t) return t.err();
     out[slot[i]] = std::move(*t);
-  }
+    return ok_v;
+  });
+  if (!read) return read.err();
   return out;
 }
 

@@ -251,6 +251,13 @@ class store {
   std::optional<std::string> get(const std::string& key) const;
   // A point read that tells a missing key (nullopt) from a failed read (error).
   result<std::optional<std::string>> read(const std::string& key) const;
+  // Point reads of all `keys` in one batched read (RocksDB MultiGet), handed to fn in
+  // the order of `keys`: fn(i, value of keys[i], nullopt when it is absent). The value
+  // lives only during the call. Stops at fn's first error. Error: a failed read, as
+  // "<what>: <status>" (fn has seen the values before it), or fn's.
+  [[nodiscard]] status_result read_each(
+      const std::vector<std::string>& keys, std::string_view what,
+      const std::function<status_result(std::size_t i, std::optional<std::string_view> value)>& fn) const;
   // Keys under `prefix` in key order, from `from` on when it is given (a key under the
   // prefix). Error: the store could not be read (the keys before it were seen).
   [[nodiscard]] status_result scan(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
