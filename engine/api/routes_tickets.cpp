@@ -69,7 +69,7 @@ void handler::post_appeal(call& c) {
   auto self = c.self.lock();
   engine_.post(std::move(cmd), [self, this](runtime::outcome o) {
     if (!o.ok()) return self->reply_error(*o.err);
-    const auto& t = o.after;
+    const auto& t = *o.after;
     json::object out{{"ticket_id", t.id},
                      {"status", std::string(to_string(t.st))},
                      {"level", t.lvl ? json::value(std::string(to_string(*t.lvl))) : json::value(nullptr)},
@@ -149,11 +149,11 @@ void handler::post_action(call& c, const std::string& id) {
   auto self = c.self.lock();
   engine_.post(std::move(cmd), [self, this](runtime::outcome o) {
     if (!o.ok()) return self->reply_error(*o.err);
-    const bool pii = sees_pii(self->token, o.after);
+    const bool pii = sees_pii(self->token, *o.after);
     json::array events;
     for (const auto& e : o.events) events.push_back(event_view(e, pii));
-    self->headers.emplace_back("ETag", etag(o.after));
-    self->reply_json(http::status::ok, json::object{{"ticket", ticket_view(o.after, clock_.now(), pii)},
+    self->headers.emplace_back("ETag", etag(*o.after));
+    self->reply_json(http::status::ok, json::object{{"ticket", ticket_view(*o.after, clock_.now(), pii)},
                                                     {"events", std::move(events)},
                                                     {"replayed", o.replayed}});
   });

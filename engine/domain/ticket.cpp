@@ -17,6 +17,11 @@ std::optional<timer_kind> parse_timer_kind(std::string_view s) {
   return std::nullopt;
 }
 
+const shared_ticket& no_ticket() {
+  static const shared_ticket none = std::make_shared<const ticket>();
+  return none;
+}
+
 std::vector<pending_timer> pending_timers(const ticket& t) {
   std::vector<pending_timer> out;
   if (!t.exists() || is_terminal(t.st) || t.st == status::suspended) return out;

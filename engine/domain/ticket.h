@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,6 +111,15 @@ struct ticket {
   sla_clock& clock(clock_kind k) { return clocks[static_cast<std::size_t>(k)]; }
   bool operator==(const ticket&) const = default;
 };
+
+// A staged or committed ticket, immutable and shared by whoever holds it (the batch that
+// staged it, the partition's cache, the outcome handed to the caller), so a command
+// copies its ticket once, to apply its events, and never again on the way out.
+using shared_ticket = std::shared_ptr<const ticket>;
+
+// The ticket that does not exist (version 0), shared: what an outcome holds until it
+// has a ticket. Never null.
+const shared_ticket& no_ticket();
 
 // Timers a ticket currently waits for. The store keeps one index entry per pending
 // timer; the runtime fires them as timer_fired commands.

@@ -187,8 +187,8 @@ void engine::record(const std::vector<job>& jobs, const std::vector<outcome>& re
                              : metrics::command_result::rejected,
                   latencies[i]);
     if (!o.ok() || o.replayed) continue;
-    probe.changed(o.before, o.events, o.after);
-    std::optional<level> lvl = o.before.lvl;
+    probe.changed(*o.before, o.events, *o.after);
+    std::optional<level> lvl = o.before->lvl;
     for (const auto& e : o.events) {
       if (const auto* d = std::get_if<dispatched_ev>(&e.body)) lvl = d->to;
       if (std::holds_alternative<returned_ev>(e.body)) lvl.reset();

@@ -144,7 +144,7 @@ outcome partition::run_one(store::batch& b, const command& c, instant now) {
   if (!*loaded) {
     return rejected(make_error("not_found", "ticket " + c.ticket_id + " does not exist"));
   }
-  auto o = decide_and_stage(b, std::move(**loaded), c, now, key);
+  auto o = decide_and_stage(b, std::move(*loaded), c, now, key);
   if (const auto* fired = std::get_if<timer_fired_cmd>(&c.body); fired && !o.ok() && o.err->code == "stale_timer") {
     // The index named a timer the snapshot no longer has: drop the entry so it cannot
     // fire again. Indexes are written with their snapshot, so this is never expected.
@@ -175,7 +175,7 @@ outcome partition::replay(store::batch& b, const std::string& ticket_id) {
   o.ticket_id = ticket_id;
   o.replayed = true;
   auto t = b.load_ticket(ticket_id);
-  if (t && *t) o.after = **t;
+  if (t && *t) o.after = std::move(*t);
   return o;
 }
 
@@ -185,7 +185,7 @@ outcome partition::run_submit(store::batch& b, const command& c, const submit_cm
   if (!source.empty()) {
     if (auto seen = b.get(store::source_key(index_, source))) {
       auto o = replay(b, *seen);
-      o.joined = o.after.origin.source_id != source;
+      o.joined = o.after->origin.source_id != source;
       return o;
     }
   }
@@ -194,7 +194,7 @@ outcome partition::run_submit(store::batch& b, const command& c, const submit_cm
     if (t && *t) {
       // A join decides on the ticket it joins; the command's own ticket id is not used.
       // `joined` is set only when it was applied.
-      return decide_and_stage(b, std::move(**t), c, now, key, source, true);
+      return decide_and_stage(b, std::move(*t), c, now, key, source, true);
     }
   }
   return run_create(b, c, now, key, source);
@@ -205,7 +205,7 @@ outcome partition::run_create(store::batch& b, const command& c, instant now, co
   const std::string counter = "ticket_seq";
   command create = c;
   create.ticket_id = store::make_ticket_id(now, index_, b.counter(counter) + 1);
-  outcome o = decide_and_stage(b, ticket{}, create, now, key, source, false);
+  outcome o = decide_and_stage(b, no_ticket(), create, now, key, source, false);
   if (o.ok()) {
     (void)b.next_counter(counter);
     o.created = true;
@@ -231,12 +231,12 @@ outcome partition::run_merge(store::batch& b, const command& c, const merge_cmd&
     return rejected(make_error("invalid_field", "merge target " + m.into + " is not an open ticket of this community",
                               "into"));
   }
-  auto o = decide_and_stage(b, **src, c, now, key);
+  auto o = decide_and_stage(b, *src, c, now, key);
   if (!o.ok()) return o;
   std::vector<appeal> appeals{(*src)->origin};
   appeals.insert(appeals.end(), (*src)->joined.begin(), (*src)->joined.end());
   command absorb{c.id, m.into, c.by, std::nullopt, absorb_cmd{c.ticket_id, std::move(appeals)}, {}};
-  auto m_out = decide_and_stage(b, **master, absorb, now, {});
+  auto m_out = decide_and_stage(b, *master, absorb, now, {});
   if (!m_out.ok()) return m_out;  // cannot happen: master checked open above
   o.events.insert(o.events.end(), m_out.events.begin(), m_out.events.end());
   return o;
@@ -258,22 +258,25 @@ std::optional<std::string> partition::find_duplicate(store::batch& b, const appe
   return found;
 }
 
-outcome partition::decide_and_stage(store::batch& b, ticket before, const command& c, instant now,
+outcome partition::decide_and_stage(store::batch& b, shared_ticket before, const command& c, instant now,
                                     const std::string& key, const std::string& source, bool joining) {
   outcome o;
-  auto events = decide(before, c, now, rules_);
+  auto events = decide(*before, c, now, rules_);
   if (!events) {
     o.err = events.err();
     return o;
   }
-  ticket after = before;
-  for (const auto& e : *events) after = apply(std::move(after), e);
-  o.ticket_id = after.id;
+  // The one copy a command makes of its ticket: `before` stays shared (the cache's, the
+  // batch's or the outcome's), the events are applied to this one, and it is shared in turn.
+  ticket next = *before;
+  for (const auto& e : *events) next = apply(std::move(next), e);
+  auto after = std::make_shared<const ticket>(std::move(next));
+  o.ticket_id = after->id;
   o.joined = joining;
   std::vector<std::pair<std::string, std::string>> idempotency;
-  if (!source.empty()) idempotency.emplace_back(source, after.id);
+  if (!source.empty()) idempotency.emplace_back(source, after->id);
   if (!key.empty()) idempotency.emplace_back(key, keyed_value(o, c));
-  b.stage(before, after, *events, dup_scope(before), dup_scope(after), idempotency);
+  b.stage(*before, after, *events, dup_scope(*before), dup_scope(*after), idempotency);
   o.before = std::move(before);
   o.events = std::move(*events);
   o.after = std::move(after);

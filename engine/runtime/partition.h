@@ -25,8 +25,10 @@ struct outcome {
   bool skipped = false;           // an inbound message this partition had already consumed
   bool dead_lettered = false;     // an inbound message that could not be used, parked for the DLQ
   std::vector<event> events;      // what this command caused (empty when replayed)
-  ticket after;                   // the ticket after the command
-  ticket before;                  // the ticket before the command (not set when replayed)
+  // The ticket after and before the command, never null: no_ticket() until set (before
+  // is not set when replayed). Shared with the partition's cache, so they are read-only.
+  shared_ticket after = no_ticket();
+  shared_ticket before = no_ticket();
   bool ok() const { return !err.has_value(); }
 };
 
@@ -105,7 +107,7 @@ class partition {
   // moved at every level (each move had cost about 1,500 instructions).
   // `key` is the command's idempotency entry name ("cmd:<key>"), `source` the appeal's
   // source id; both are stored with the effects when non-empty.
-  outcome decide_and_stage(store::batch& b, ticket before, const command& c, instant now,
+  outcome decide_and_stage(store::batch& b, shared_ticket before, const command& c, instant now,
                            const std::string& key, const std::string& source = {}, bool joining = false);
 
   unsigned index_;

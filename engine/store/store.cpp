@@ -149,20 +149,20 @@ void batch::failed(const error& e) {
   if (!read_failure_) read_failure_ = e;
 }
 
-result<std::optional<ticket>> batch::load_ticket(const std::string& ticket_id) {
-  if (auto it = tickets_.find(ticket_id); it != tickets_.end()) return std::optional<ticket>{it->second};
+result<shared_ticket> batch::load_ticket(const std::string& ticket_id) {
+  if (auto it = tickets_.find(ticket_id); it != tickets_.end()) return it->second;
   if (cache_) {
-    if (const auto* t = cache_->find(ticket_id)) return std::optional<ticket>{*t};
+    if (auto t = cache_->find(ticket_id)) return t;
   }
   auto value = store_.read(snapshot_key(partition_, ticket_id));
   if (!value) {
     failed(value.err());
     return value.err();
   }
-  if (!*value) return std::optional<ticket>{};
+  if (!*value) return shared_ticket{};
   auto t = codec::decode_ticket_text(**value);
   if (!t) return t.err();
-  return std::optional<ticket>{std::move(*t)};
+  return shared_ticket{std::make_shared<const ticket>(std::move(*t))};
 }
 
 void batch::duplicates(const std::string& prefix, const std::string& from,
@@ -327,7 +327,7 @@ rocksdb::WriteBatch& batch::finish() {
   return sorted;
 }
 
-void batch::stage(const ticket& before, const ticket& after, const std::vector<event>& events,
+void batch::stage(const ticket& before, shared_ticket staged, const std::vector<event>& events,
                   std::string_view dup_scope_before, std::string_view dup_scope_after,
                   const std::vector<std::pair<std::string, std::string>>& idempotency) {
   for (const auto& e : events) {
@@ -347,8 +347,9 @@ void batch::stage(const ticket& before, const ticket& after, const std::vector<e
     entry += event_type(e.body);
     put(outbox_key(partition_, ++*outbox_seq_), entry);
   }
+  const ticket& after = *staged;
   put(snapshot_key(partition_, after.id), codec::to_text(after));
-  tickets_.insert_or_assign(after.id, after);
+  tickets_.insert_or_assign(after.id, std::move(staged));
 
   for (const auto& t : pending_timers(after)) earliest_timer_ms_ = std::min(earliest_timer_ms_, to_millis(t.at));
 

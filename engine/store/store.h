@@ -147,8 +147,10 @@ class batch {
   std::size_t bytes() const { return bytes_; }
 
   // Reads see the batch's own writes to snapshots, the duplicate index, idempotency keys
-  // and counters first. Tickets come from this batch, then the cache, then the database.
-  result<std::optional<ticket>> load_ticket(const std::string& ticket_id);
+  // and counters first. Tickets come from this batch, then the cache, then the database;
+  // null if there is no such ticket. A ticket from the batch or the cache is shared, not
+  // copied.
+  result<shared_ticket> load_ticket(const std::string& ticket_id);
   std::optional<std::string> get(const std::string& key);
   // The first read of the store that failed in this batch, if any. The group must not
   // be committed then: each failed read was answered as if the key were absent (or, for
@@ -163,7 +165,8 @@ class batch {
 
   // Stages one command's effects: its events (log + outbox), the new snapshot, the
   // index changes from `before` to `after`, and idempotency entries (source key -> value).
-  void stage(const ticket& before, const ticket& after, const std::vector<event>& events,
+  // The batch keeps `after` (not null) for load_ticket() and, once committed, the cache.
+  void stage(const ticket& before, shared_ticket after, const std::vector<event>& events,
              std::string_view dup_scope_before, std::string_view dup_scope_after,
              const std::vector<std::pair<std::string, std::string>>& idempotency = {});
 
@@ -217,7 +220,7 @@ class batch {
   std::size_t bytes_;
   // Staged values of read-back keys; nullopt: deleted in this batch.
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
-  std::unordered_map<std::string, ticket> tickets_;  // staged snapshots, decoded
+  std::unordered_map<std::string, shared_ticket> tickets_;  // staged snapshots, decoded
   ticket_cache* cache_;
   duplicate_cache* duplicates_;
   meta_cache* meta_;

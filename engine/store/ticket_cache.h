@@ -20,19 +20,21 @@ class ticket_cache {
  public:
   explicit ticket_cache(std::size_t capacity) : capacity_(capacity) {}
 
-  // The cached ticket, marked most recently used; nullptr if absent. O(1).
-  const ticket* find(const std::string& id);
+  // The cached ticket, marked most recently used; null if absent. O(1).
+  shared_ticket find(const std::string& id);
 
-  // Adds or replaces a ticket, evicting the least recently used beyond capacity. O(1).
-  void put(ticket t);
+  // Adds or replaces a ticket (not null), evicting the least recently used beyond
+  // capacity. O(1); once full, the evicted entry's nodes are reused, so a put allocates
+  // nothing.
+  void put(shared_ticket t);
 
   void clear();
   std::size_t size() const { return index_.size(); }
 
  private:
   std::size_t capacity_;
-  std::list<ticket> order_;  // most recently used first
-  std::unordered_map<std::string, std::list<ticket>::iterator> index_;
+  std::list<shared_ticket> order_;  // most recently used first
+  std::unordered_map<std::string, std::list<shared_ticket>::iterator> index_;
 };
 
 }  // namespace doorstep::store

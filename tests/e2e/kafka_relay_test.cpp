@@ -86,7 +86,7 @@ TEST_F(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
     auto o = eng.execute(testing::submit(i % 2 ? "runtai-huayuan-b1" : "runtai-xincun-b1", i % 3 ? "noise" : "garbage",
                                          "relay-" + std::to_string(i), "第" + std::to_string(i) + "次投诉：楼上噪音"));
     ASSERT_TRUE(o.ok()) << o.err->message;
-    versions[o.ticket_id] = o.after.version;
+    versions[o.ticket_id] = o.after->version;
   }
   std::uint64_t staged = 0;
   for (unsigned p = 0; p < (*st)->partitions(); ++p) staged += store::staged(**st, p, store::stream::ticket_events).value();

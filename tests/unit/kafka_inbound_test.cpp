@@ -223,7 +223,7 @@ TEST_F(kafka_partition_test, unusable_messages_become_dead_letters_and_change_no
   auto created = feed(kafka::inbound_kind::appeal, "runtai", kAppeal, 1);
   ASSERT_TRUE(created.ok());
   const auto id = created.ticket_id;
-  const auto version = created.after.version;
+  const auto version = created.after->version;
   struct bad {
     kafka::inbound_kind kind;
     std::string payload;

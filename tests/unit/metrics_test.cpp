@@ -173,7 +173,7 @@ TEST_F(metrics_test, the_timer_backlog_counts_deadlines_due_and_not_fired_until_
   clock_.advance_to(now);
   std::size_t due = 0;
   instant oldest = now;
-  for (const auto* t : {&a.after, &b.after}) {
+  for (const auto* t : {a.after.get(), b.after.get()}) {
     for (const auto& p : pending_timers(*t)) {
       if (p.at <= now) {
         ++due;

@@ -68,14 +68,14 @@ TEST_F(runtime_test, a_small_matter_stays_in_the_building_and_persists_across_re
   auto o = run(submit("runtai-huayuan-b1", "small_ads", "s-1", "楼道里贴满了小广告"));
   ASSERT_TRUE(o.ok()) << o.err->message;
   EXPECT_TRUE(o.created);
-  EXPECT_EQ(o.after.st, status::dispatched);
-  EXPECT_EQ(o.after.lvl, level::building);
-  EXPECT_EQ(o.after.unit_id, "runtai-huayuan-b1-head");
-  EXPECT_EQ(o.after.origin.description, "楼道里贴满了小广告");
+  EXPECT_EQ(o.after->st, status::dispatched);
+  EXPECT_EQ(o.after->lvl, level::building);
+  EXPECT_EQ(o.after->unit_id, "runtai-huayuan-b1-head");
+  EXPECT_EQ(o.after->origin.description, "楼道里贴满了小广告");
   restart();
   auto t = store_->load_ticket(o.ticket_id);
   ASSERT_TRUE(t.ok() && t->has_value());
-  EXPECT_EQ(**t, o.after);
+  EXPECT_EQ(**t, *o.after);
   expect_consistent();
 }
 
@@ -125,11 +125,11 @@ TEST_F(runtime_test, neighbours_reporting_the_same_problem_join_and_the_third_jo
   EXPECT_EQ(count(first.ticket_id, "escalated"), 0u);
   auto j3 = run(submit("runtai-huayuan-b1", "small_ads", "s-4"));
   ASSERT_TRUE(j3.joined);
-  EXPECT_EQ(j3.after.joined.size(), 3u);
-  ASSERT_EQ(j3.after.escalations.size(), 1u);
-  EXPECT_EQ(j3.after.escalations[0].reason, escalation_reason::repeat_reports);
-  EXPECT_EQ(j3.after.escalations[0].from, level::building);
-  EXPECT_EQ(j3.after.escalations[0].to, level::grid);
+  EXPECT_EQ(j3.after->joined.size(), 3u);
+  ASSERT_EQ(j3.after->escalations.size(), 1u);
+  EXPECT_EQ(j3.after->escalations[0].reason, escalation_reason::repeat_reports);
+  EXPECT_EQ(j3.after->escalations[0].from, level::building);
+  EXPECT_EQ(j3.after->escalations[0].to, level::grid);
   // another category, or another compound, is a new ticket
   EXPECT_TRUE(run(submit("runtai-huayuan-b1", "noise", "s-5")).created);
   EXPECT_TRUE(run(submit("runtai-xincun-b1", "small_ads", "s-6")).created);
@@ -194,8 +194,8 @@ TEST_F(runtime_test, an_appeal_decided_at_an_earlier_instant_than_the_last_still
 
 TEST_F(runtime_test, deadlines_fire_warnings_then_breach_and_escalate_exactly_once) {
   auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
-  const auto accept_due = t.after.clock(clock_kind::accept).due;
-  ASSERT_EQ(t.after.clock(clock_kind::accept).warn_at.size(), 2u);
+  const auto accept_due = t.after->clock(clock_kind::accept).due;
+  ASSERT_EQ(t.after->clock(clock_kind::accept).warn_at.size(), 2u);
   engine_->advance_to(accept_due - std::chrono::minutes(1));
   EXPECT_EQ(count(t.ticket_id, "sla_at_risk"), 2u);
   EXPECT_EQ(count(t.ticket_id, "sla_breached"), 0u);
@@ -213,7 +213,7 @@ TEST_F(runtime_test, deadlines_fire_warnings_then_breach_and_escalate_exactly_on
 
 TEST_F(runtime_test, pending_timers_survive_a_restart_and_fire_once) {
   auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
-  const auto accept_due = t.after.clock(clock_kind::accept).due;
+  const auto accept_due = t.after->clock(clock_kind::accept).due;
   restart();
   engine_->advance_to(accept_due);
   engine_->advance_to(accept_due + std::chrono::hours(1));
@@ -228,7 +228,7 @@ TEST_F(runtime_test, pending_timers_survive_a_restart_and_fire_once) {
 TEST_F(runtime_test, accepting_in_time_stops_the_accept_clock) {
   auto t = run(submit("runtai-huayuan-b1", "small_ads", "s-1"));
   ASSERT_TRUE(run(action(t.ticket_id, accept_cmd{})).ok());
-  engine_->advance_to(t.after.clock(clock_kind::accept).due + std::chrono::hours(1));
+  engine_->advance_to(t.after->clock(clock_kind::accept).due + std::chrono::hours(1));
   for (const auto& e : log(t.ticket_id)) {
     if (const auto* b = std::get_if<sla_breached_ev>(&e.body)) {
       EXPECT_NE(b->clock, clock_kind::accept);
@@ -265,9 +265,9 @@ TEST_F(runtime_test, a_command_posted_with_its_own_time_is_decided_at_that_time_
   auto a = first.get_future().get();
   auto b = second.get_future().get();
   ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_EQ(a.after.created_at, later);
+  EXPECT_EQ(a.after->created_at, later);
   EXPECT_EQ(a.events.front().at, later);
-  EXPECT_EQ(b.after.created_at, clock_.now());
+  EXPECT_EQ(b.after->created_at, clock_.now());
   EXPECT_EQ(clock_.now(), at(2026, 3, 2, 9));  // the clock itself did not move
   expect_consistent();
 }

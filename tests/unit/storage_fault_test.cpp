@@ -79,7 +79,7 @@ class storage_fault_test : public ::testing::Test {
   void expect_stored_as(const runtime::outcome& acknowledged) {
     auto kept = store_->load_ticket(acknowledged.ticket_id);
     ASSERT_TRUE(kept.ok() && kept->has_value()) << acknowledged.ticket_id << " is gone";
-    EXPECT_EQ(**kept, acknowledged.after) << acknowledged.ticket_id << " was overwritten";
+    EXPECT_EQ(**kept, *acknowledged.after) << acknowledged.ticket_id << " was overwritten";
   }
 
   void expect_consistent() {
@@ -118,7 +118,7 @@ TEST_F(storage_fault_test, an_unreadable_counter_fences_the_partition_instead_of
   ASSERT_TRUE(again.ok()) << again.err->message;
   EXPECT_TRUE(again.created);
   EXPECT_NE(again.ticket_id, first.ticket_id);
-  EXPECT_EQ(again.after.origin.description, "小区门口的路灯不亮了");
+  EXPECT_EQ(again.after->origin.description, "小区门口的路灯不亮了");
   expect_consistent();
 }
 
@@ -136,7 +136,7 @@ TEST_F(storage_fault_test, an_unreadable_ticket_fails_the_action_and_leaves_the_
   expect_stored_as(t);
   auto noted = run(action(t.ticket_id, note_cmd{"已上门查看"}));
   ASSERT_TRUE(noted.ok()) << noted.err->message;
-  EXPECT_GT(noted.after.version, t.after.version);
+  EXPECT_GT(noted.after->version, t.after->version);
   expect_consistent();
 }
 
@@ -196,7 +196,7 @@ TEST_F(storage_fault_test, reads_that_fail_are_reported_by_scans_stats_and_fsck_
 TEST_F(storage_fault_test, unreadable_deadlines_are_an_error_not_an_empty_schedule) {
   auto t = run(submit(kPlace, "small_ads", "s-1", "楼道里贴满了小广告"));
   ASSERT_TRUE(t.ok()) << t.err->message;
-  ASSERT_FALSE(pending_timers(t.after).empty());
+  ASSERT_FALSE(pending_timers(*t.after).empty());
   flush_and_restart();
   const auto week_later = clock_.now() + std::chrono::hours(24 * 7);
 
@@ -248,7 +248,7 @@ TEST_F(storage_fault_test, outbox_cursors_streams_and_resume_positions_report_un
   EXPECT_EQ(rest->front().seq, 2u);
   EXPECT_EQ(store::resume_position(*store_, "doorstep.appeals.v1/3").value(), std::optional<std::int64_t>(41));
   EXPECT_EQ(store::resume_position(*store_, "doorstep.appeals.v1/4").value(), std::nullopt);
-  EXPECT_EQ(store_->count_timers(p, {}, week_later, 100).value(), pending_timers(t.after).size());
+  EXPECT_EQ(store_->count_timers(p, {}, week_later, 100).value(), pending_timers(*t.after).size());
   EXPECT_TRUE(engine_->backlog().complete);
   expect_consistent();
 

@@ -41,7 +41,7 @@ ticket stage_submit(store::batch& b, const std::string& id, const std::string& s
   auto events = decide(ticket{}, c, now, *demo_config().rules);
   EXPECT_TRUE(events.ok());
   const ticket after = fold(*events);
-  b.stage(ticket{}, after, *events, "", dup_scope(after), {{source, after.id}});
+  b.stage(ticket{}, std::make_shared<const ticket>(after), *events, "", dup_scope(after), {{source, after.id}});
   return after;
 }
 
@@ -242,7 +242,7 @@ TEST(store, a_ticket_with_many_joined_appeals_loads_intact) {
     ticket after = t;
     for (const auto& e : *events) after = apply(after, e);
     store::batch b(*s, 1);
-    b.stage(t, after, *events, dup_scope(t), dup_scope(after));
+    b.stage(t, std::make_shared<const ticket>(after), *events, dup_scope(t), dup_scope(after));
     ASSERT_TRUE(s->commit(b).ok());
     t = after;
   }
@@ -252,7 +252,7 @@ TEST(store, a_ticket_with_many_joined_appeals_loads_intact) {
   EXPECT_EQ(**loaded, t);
   store::batch b(*s, 1);
   auto staged = b.load_ticket(id);
-  ASSERT_TRUE(staged.ok() && staged->has_value());
+  ASSERT_TRUE(staged.ok() && *staged);
   EXPECT_EQ((*staged)->joined.size(), 120u);
 }
 
@@ -332,7 +332,7 @@ void stage_cancel(store::batch& b, const ticket& t, instant now) {
   ASSERT_TRUE(events.ok());
   ticket cancelled = t;
   for (const auto& e : *events) cancelled = apply(cancelled, e);
-  b.stage(t, cancelled, *events, dup_scope(t), dup_scope(cancelled));
+  b.stage(t, std::make_shared<const ticket>(cancelled), *events, dup_scope(t), dup_scope(cancelled));
 }
 
 // With no duplicate cache (reads the store) and with one (reads the cache, loaded from

@@ -1,16 +1,18 @@
 // The partition's cache of decoded, committed tickets: least recently used eviction.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "store/ticket_cache.h"
 
 namespace doorstep {
 namespace {
 
-ticket make(const std::string& id, std::uint64_t version = 1) {
+shared_ticket make(const std::string& id, std::uint64_t version = 1) {
   ticket t;
   t.id = id;
   t.version = version;
-  return t;
+  return std::make_shared<const ticket>(std::move(t));
 }
 
 TEST(ticket_cache, finds_what_was_put_and_nothing_else) {
@@ -39,6 +41,40 @@ TEST(ticket_cache, evicts_the_least_recently_used_beyond_capacity) {
   EXPECT_NE(c.find("T-1"), nullptr);
   EXPECT_EQ(c.find("T-2"), nullptr);
   EXPECT_NE(c.find("T-3"), nullptr);
+}
+
+TEST(ticket_cache, hands_out_the_ticket_it_was_given_which_outlives_its_eviction) {
+  store::ticket_cache c(1);
+  const auto given = make("T-1");
+  c.put(given);
+  const auto held = c.find("T-1");
+  EXPECT_EQ(held.get(), given.get());  // shared, not copied
+  c.put(make("T-2"));
+  EXPECT_EQ(c.find("T-1"), nullptr);
+  EXPECT_EQ(held->id, "T-1");  // a caller still holding it keeps it whole
+}
+
+TEST(ticket_cache, keeps_evicting_correctly_once_full) {
+  // Once full, every put reuses the evicted entry's nodes: ids of other lengths, a
+  // replacement and a lookup in between must all leave the map and the order agreeing.
+  store::ticket_cache c(3);
+  for (int i = 0; i < 50; ++i) {
+    const auto id = "T-" + std::string(static_cast<std::size_t>(i % 7 + 1), 'x') + std::to_string(i);
+    c.put(make(id, static_cast<std::uint64_t>(i + 1)));
+    ASSERT_EQ(c.size(), static_cast<std::size_t>(std::min(i + 1, 3))) << i;
+    ASSERT_NE(c.find(id), nullptr) << id;
+    EXPECT_EQ(c.find(id)->version, static_cast<std::uint64_t>(i + 1));
+    if (i >= 3) {
+      const auto gone = "T-" + std::string(static_cast<std::size_t>((i - 3) % 7 + 1), 'x') + std::to_string(i - 3);
+      EXPECT_EQ(c.find(gone), nullptr) << gone;
+    }
+  }
+  const auto last = "T-" + std::string(7, 'x') + "48";
+  c.put(make(last, 100));  // a replacement while full evicts nothing
+  EXPECT_EQ(c.size(), 3u);
+  EXPECT_EQ(c.find(last)->version, 100u);
+  EXPECT_NE(c.find("T-" + std::string(1, 'x') + "49"), nullptr);
+  EXPECT_NE(c.find("T-" + std::string(6, 'x') + "47"), nullptr);
 }
 
 TEST(ticket_cache, capacity_zero_caches_nothing_and_clear_empties_it) {

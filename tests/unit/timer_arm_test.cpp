@@ -44,14 +44,14 @@ TEST(timer_arm, a_deadline_earlier_than_the_one_a_partition_waits_for_fires_on_t
   // seconds this test runs.
   auto far = eng.execute(submit("runtai-huayuan-b1", "small_ads", "arm-far", "楼道里贴满了小广告"));
   ASSERT_TRUE(far.ok()) << far.err->message;
-  const auto far_first = first_deadline_ms(far.after);
+  const auto far_first = first_deadline_ms(*far.after);
   ASSERT_GT(far_first - to_millis(clock.now()), 60'000);
 
   // How long after creation a gas smell's first deadline falls (24x7: always the same).
   // The probe ticket is in another community, so in general in another partition.
   auto probe = eng.execute(submit("jingfang-5", "gas_smell", "arm-probe", "闻到煤气味"));
   ASSERT_TRUE(probe.ok()) << probe.err->message;
-  const auto lead = first_deadline_ms(probe.after) - to_millis(probe.after.created_at);
+  const auto lead = first_deadline_ms(*probe.after) - to_millis(probe.after->created_at);
   ASSERT_GT(lead, 60'000);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the partitions have armed
 
@@ -63,7 +63,7 @@ TEST(timer_arm, a_deadline_earlier_than_the_one_a_partition_waits_for_fires_on_t
   ASSERT_TRUE(near.ok()) << near.err->message;
   ASSERT_FALSE(near.joined);
   ASSERT_EQ(store::partition_of_ticket(near.ticket_id), store::partition_of_ticket(far.ticket_id));
-  const auto due = first_deadline_ms(near.after);
+  const auto due = first_deadline_ms(*near.after);
   ASSERT_LT(due, far_first);
 
   // It fires within a second of falling due, not when the small matter's deadline does.
