@@ -150,7 +150,7 @@ void batch::failed(const error& e) {
 }
 
 result<shared_ticket> batch::load_ticket(const std::string& ticket_id) {
-  if (auto it = tickets_.find(ticket_id); it != tickets_.end()) return it->second;
+  if (auto it = tickets_.find(ticket_id); it != tickets_.end()) return it->second.ticket;
   if (cache_) {
     if (auto t = cache_->find(ticket_id)) return t;
   }
@@ -255,7 +255,7 @@ void batch::stage_dead_letter(std::string encoded) {
 
 void batch::committed() {
   if (cache_) {
-    for (auto& [id, t] : tickets_) cache_->put(std::move(t));
+    for (auto& [id, t] : tickets_) cache_->put(std::move(t.ticket), std::move(t.history));
   }
   tickets_.clear();
   // The group's staged writes to one family, in key order.
@@ -349,7 +349,6 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
   }
   const ticket& after = *staged;
   put(snapshot_key(partition_, after.id), codec::to_text(after));
-  tickets_.insert_or_assign(after.id, std::move(staged));
 
   for (const auto& t : pending_timers(after)) earliest_timer_ms_ = std::min(earliest_timer_ms_, to_millis(t.at));
 
@@ -365,18 +364,30 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
   for (const auto& [id, value] : idempotency) put(source_key(partition_, id), value);
 
   // The stats row: the snapshot's facts and the history, the new events folded into the
-  // history the previous row holds.
+  // history the previous row holds (known to the batch or the cache for a ticket staged
+  // or committed moments ago, else read from the row).
   const auto stats = stats_key(partition_, after);
   stats_history history;
   if (before.exists()) {
     const auto old_key = stats_key(partition_, before);
-    if (auto old = get(old_key)) {
+    if (const auto* known = known_history(before)) {
+      history = *known;
+    } else if (auto old = get(old_key)) {
       if (auto h = parse_stats_history(*old)) history = std::move(*h);
     }
     if (old_key != stats) del(old_key);
   }
-  put(stats, stats_value(after, fold_history(std::move(history), events)));
+  history = fold_history(std::move(history), events);
+  put(stats, stats_value(after, history));
+  tickets_.insert_or_assign(after.id, staged_ticket{std::move(staged), std::move(history)});
   ++commands_;
+}
+
+const stats_history* batch::known_history(const ticket& before) const {
+  if (auto it = tickets_.find(before.id); it != tickets_.end()) {
+    return it->second.ticket->version == before.version ? &it->second.history : nullptr;
+  }
+  return cache_ ? cache_->history(before.id, before.version) : nullptr;
 }
 
 // -------------------------------------------------------------------------- write stalls

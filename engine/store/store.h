@@ -220,7 +220,15 @@ class batch {
   std::size_t bytes_;
   // Staged values of read-back keys; nullopt: deleted in this batch.
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
-  std::unordered_map<std::string, shared_ticket> tickets_;  // staged snapshots, decoded
+  // Staged snapshots, decoded, each with the history its staged stats row holds.
+  struct staged_ticket {
+    shared_ticket ticket;
+    stats_history history;
+  };
+  std::unordered_map<std::string, staged_ticket> tickets_;
+  // The history the committed stats row of `before` holds, if this batch or the cache
+  // knows it without reading the row.
+  const stats_history* known_history(const ticket& before) const;
   ticket_cache* cache_;
   duplicate_cache* duplicates_;
   meta_cache* meta_;

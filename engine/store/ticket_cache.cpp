@@ -6,26 +6,32 @@ shared_ticket ticket_cache::find(const std::string& id) {
   auto it = index_.find(id);
   if (it == index_.end()) return nullptr;
   order_.splice(order_.begin(), order_, it->second);
-  return *it->second;
+  return it->second->ticket;
 }
 
-void ticket_cache::put(shared_ticket t) {
+const stats_history* ticket_cache::history(const std::string& id, std::uint64_t version) const {
+  auto it = index_.find(id);
+  if (it == index_.end() || it->second->ticket->version != version || !it->second->history) return nullptr;
+  return &*it->second->history;
+}
+
+void ticket_cache::put(shared_ticket t, std::optional<stats_history> history) {
   if (capacity_ == 0) return;
   if (auto it = index_.find(t->id); it != index_.end()) {
-    *it->second = std::move(t);
+    *it->second = entry{std::move(t), std::move(history)};
     order_.splice(order_.begin(), order_, it->second);
     return;
   }
   if (index_.size() < capacity_) {
-    order_.push_front(std::move(t));
-    index_.emplace(order_.front()->id, order_.begin());
+    order_.push_front(entry{std::move(t), std::move(history)});
+    index_.emplace(order_.front().ticket->id, order_.begin());
     return;
   }
   // Full: the least recently used entry's list node and map node take the new ticket.
-  auto node = index_.extract(order_.back()->id);
+  auto node = index_.extract(order_.back().ticket->id);
   order_.splice(order_.begin(), order_, std::prev(order_.end()));
-  order_.front() = std::move(t);
-  node.key() = order_.front()->id;
+  order_.front() = entry{std::move(t), std::move(history)};
+  node.key() = order_.front().ticket->id;
   node.mapped() = order_.begin();
   index_.insert(std::move(node));
 }

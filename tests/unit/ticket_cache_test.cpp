@@ -77,6 +77,24 @@ TEST(ticket_cache, keeps_evicting_correctly_once_full) {
   EXPECT_NE(c.find("T-" + std::string(6, 'x') + "47"), nullptr);
 }
 
+TEST(ticket_cache, gives_the_stats_history_put_with_a_ticket_only_for_that_version) {
+  store::ticket_cache c(4);
+  store::stats_history h;
+  h.events = 5;
+  h.escalations["repeat_reports"] = 1;
+  c.put(make("T-1", 3), h);
+  c.put(make("T-2", 1));  // put without one
+  ASSERT_NE(c.history("T-1", 3), nullptr);
+  EXPECT_EQ(c.history("T-1", 3)->events, 5u);
+  EXPECT_EQ(c.history("T-1", 3)->escalations.at("repeat_reports"), 1u);
+  EXPECT_EQ(c.history("T-1", 2), nullptr);  // another version: the row must be read
+  EXPECT_EQ(c.history("T-2", 1), nullptr);
+  EXPECT_EQ(c.history("T-3", 1), nullptr);
+  c.put(make("T-1", 4));  // a newer version without a history drops the old one
+  EXPECT_EQ(c.history("T-1", 4), nullptr);
+  EXPECT_EQ(c.history("T-1", 3), nullptr);
+}
+
 TEST(ticket_cache, capacity_zero_caches_nothing_and_clear_empties_it) {
   store::ticket_cache none(0);
   none.put(make("T-1"));
