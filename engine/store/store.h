@@ -226,8 +226,8 @@ class batch {
     stats_history history;
   };
   std::unordered_map<std::string, staged_ticket> tickets_;
-  // The history the committed stats row of `before` holds, if this batch or the cache
-  // knows it without reading the row.
+  // The history the stats row of `before` holds (staged by this batch, or committed and
+  // cached at that version), if known without reading the row; null otherwise.
   const stats_history* known_history(const ticket& before) const;
   ticket_cache* cache_;
   duplicate_cache* duplicates_;
