@@ -35,11 +35,10 @@ engine_run run_engine(std::vector<timed_appeal> appeals, const std::filesystem::
   engine_run out;
   out.appeals = appeals.size();
   if (appeals.empty()) return out;
-  out.batches.resize(o.partitions);
   store::options so{o.partitions, o.sync, true, false};
   if (o.record) {
-    // Each partition commits from its own strand only, so its vector needs no lock.
-    so.commit_tap = [&out](unsigned p, std::string_view data) { out.batches[p].emplace_back(data); };
+    out.batches = recorded_batches(o.partitions, appeals.size() * recorded_batches::kReservePerAppeal);
+    so.commit_tap = [&out](unsigned p, std::string_view data) { out.batches.record(p, data); };
   }
   auto st = open_store(dir, so);
   runtime::simulated_clock clk(appeals.front().at);
@@ -92,7 +91,7 @@ raw_run run_raw(const recorded_batches& batches, const std::filesystem::path& di
   std::size_t rounds = 0;
   for (std::size_t p = 0; p < batches.size(); ++p) {
     for (const auto& data : batches[p]) {
-      prepared[p].emplace_back(data);
+      prepared[p].emplace_back(std::string(data));
       out.bytes += data.size();
     }
     out.batches += batches[p].size();
@@ -149,9 +148,9 @@ std::vector<family_bytes> breakdown(const recorded_batches& batches) {
     }
     void Delete(const rocksdb::Slice& key) override { add("del", key.size()); }
   } t;
-  for (const auto& partition : batches) {
-    for (const auto& data : partition) {
-      rocksdb::WriteBatch wb(data);
+  for (std::size_t p = 0; p < batches.size(); ++p) {
+    for (const auto data : batches[p]) {
+      rocksdb::WriteBatch wb{std::string(data)};
       auto s = wb.Iterate(&t);
       if (!s.ok()) throw std::runtime_error("cannot read a recorded batch: " + s.ToString());
     }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "recorder.h"
 #include "workload.h"
 
 namespace doorstep::bench {
@@ -25,14 +26,11 @@ struct ingest_options {
   bool progress = false;            // a line on stderr every tenth of the run
 };
 
-// Every batch the engine committed, per partition in commit order.
-using recorded_batches = std::vector<std::vector<std::string>>;
-
 struct engine_run {
   std::size_t appeals = 0, created = 0, joined = 0, rejected = 0;
   double seconds = 0;      // first post to last acknowledgement
   double cpu_seconds = 0;  // user + system time of the whole process meanwhile (RocksDB's threads too)
-  recorded_batches batches;
+  recorded_batches batches;  // with o.record: every batch committed, per partition in commit order
 };
 
 // Posts every appeal (each decided at its own reported time) into a fresh store at

@@ -70,11 +70,7 @@ int main(int argc, char** argv) {
   try {
     auto work = bench::sample_appeals(appeals);
     const auto engine = bench::run_engine(std::move(work), dir / "engine", o);
-    std::size_t batches = 0, bytes = 0;
-    for (const auto& p : engine.batches) {
-      batches += p.size();
-      for (const auto& b : p) bytes += b.size();
-    }
+    const std::size_t batches = engine.batches.batches(), bytes = engine.batches.bytes();
     json::object out{{"bench", "ingest"},
                      {"build", bench::build_kind()},
                      {"durability", durability},
@@ -92,6 +88,7 @@ int main(int argc, char** argv) {
     if (o.record) {
       out["batches"] = batches;
       out["batch_bytes"] = bytes;
+      out["record_overflow_bytes"] = engine.batches.overflow_bytes();
       json::object families;
       for (const auto& f : bench::breakdown(engine.batches)) {
         families[f.family] = json::object{{"ops", f.ops}, {"bytes", f.bytes}};

@@ -166,10 +166,9 @@ kafka_engine_run run_kafka_engine(const config::kafka_settings& k, const std::st
   const std::size_t n = times.size();
   kafka_engine_run out;
   if (n == 0) return out;
-  out.batches.resize(partitions);
+  out.batches = recorded_batches(partitions, n * recorded_batches::kReservePerAppeal);
   store::options so{partitions, false, true, false};
-  // Each partition commits from its own strand only, so its vector needs no lock.
-  so.commit_tap = [&out](unsigned p, std::string_view data) { out.batches[p].emplace_back(data); };
+  so.commit_tap = [&out](unsigned p, std::string_view data) { out.batches.record(p, data); };
   auto st = unwrap(store::store::open(dir, so));
   runtime::simulated_clock clk(times.front());
   metrics::registry registry;

@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
                      {"raw_rocksdb_per_second", raw_store_rate},
                      {"raw_rocksdb_cpu_us_per_appeal", us_each(raw_store.cpu_seconds, appeals)},
                      {"batches", raw_store.batches},
+                     {"batch_bytes", raw_store.bytes},
+                     {"record_overflow_bytes", engine.batches.overflow_bytes()},
                      {"appeals_per_batch",
                       static_cast<double>(appeals) / static_cast<double>(std::max<std::size_t>(raw_store.batches, 1))},
                      {"ratio", engine.per_second() / baseline},
