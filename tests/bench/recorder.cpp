@@ -1,7 +1,9 @@
 #include "recorder.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -10,6 +12,12 @@
 namespace doorstep::bench {
 
 recorded_batches::recorded_batches(unsigned partitions, std::size_t reserve_bytes) : lanes_(partitions) {
+  // Every byte of the reserve is written now, so a reserve near the machine's memory would
+  // leave none for the run: beyond half of it, batches overflow (and are counted).
+  const auto pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page_size > 0) {
+    reserve_bytes = std::min(reserve_bytes, static_cast<std::size_t>(pages) * static_cast<std::size_t>(page_size) / 2);
+  }
   if (reserve_bytes == 0) return;
   void* p = ::mmap(nullptr, reserve_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (p == MAP_FAILED) {

@@ -2,9 +2,9 @@
 // Keeps every WriteBatch the engine commits (the store's commit tap) so the raw RocksDB
 // baseline can replay exactly those batches, without charging the engine's timed run for
 // the recording: the bytes are copied into memory that was mapped and written once before
-// the run, so a recorded batch costs one memcpy and no fresh pages. A
-// batch that does not fit the reserve is kept in a string allocated on the spot, and
-// counted (overflow_bytes), so a run whose recording cost more than a copy says so.
+// the run, so a recorded batch costs one memcpy and no fresh pages. A batch that does not
+// fit the reserve is kept in a string allocated on the spot, and counted
+// (overflow_bytes), so a run whose recording cost more than a copy says so.
 #pragma once
 
 #include <atomic>
@@ -18,8 +18,9 @@ namespace doorstep::bench {
 
 class recorded_batches {
  public:
-  // `partitions` lanes and `reserve_bytes` of pre-faulted memory (0: none, every batch
-  // overflows). Throws std::runtime_error when the memory cannot be mapped.
+  // `partitions` lanes and `reserve_bytes` of pre-written memory (0: none, every batch
+  // overflows), at most half the machine's physical memory. Throws std::runtime_error
+  // when the memory cannot be mapped.
   recorded_batches(unsigned partitions, std::size_t reserve_bytes);
   recorded_batches() = default;
   ~recorded_batches();
