@@ -65,7 +65,7 @@ std::vector<appeal_message> appeal_messages(const std::vector<timed_appeal>& app
   return out;
 }
 
-produce_run produce(const std::string& bootstrap, const std::string& topic,
+produce_run produce(const std::string& bootstrap, const std::string& topic, unsigned partitions,
                     const std::vector<appeal_message>& messages) {
   auto c = unwrap(kafka::make_conf(bootstrap,
                                    {{"client.id", "doorstep-bench-producer"},
@@ -100,6 +100,28 @@ produce_run produce(const std::string& bootstrap, const std::string& topic,
   }
   if (failures > 0) throw std::runtime_error("produce: " + std::to_string(failures.load()) + " deliveries failed");
   out.seconds = seconds_since(start);
+  // The dev broker keeps a bounded log per partition: a run larger than it holds would
+  // read fewer messages than it produced and stall, so say so now.
+  std::int64_t held = 0;
+  for (unsigned p = 0; p < partitions; ++p) {
+    std::int64_t low = 0, high = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(producer.get(), topic.c_str(), static_cast<std::int32_t>(p), &low,
+                                                    &high, 10000)) {
+      throw std::runtime_error("produce: cannot read the offsets of " + topic + " [" + std::to_string(p) +
+                               "]: " + rd_kafka_err2str(err));
+    }
+    if (low != 0) {
+      throw std::runtime_error("produce: the dev broker dropped the first " + std::to_string(low) +
+                               " messages of " + topic + " [" + std::to_string(p) +
+                               "] (librdkafka's mock cluster keeps at most 5 MiB a partition); " +
+                               "use fewer appeals or more partitions");
+    }
+    held += high;
+  }
+  if (held != static_cast<std::int64_t>(messages.size())) {
+    throw std::runtime_error("produce: the broker holds " + std::to_string(held) + " messages in " + topic + ", " +
+                             std::to_string(messages.size()) + " were produced");
+  }
   out.messages = messages.size();
   return out;
 }

@@ -28,9 +28,12 @@ struct produce_run {
   double seconds = 0;
 };
 
-// Produces every message to `topic` with an idempotent producer (acks=all, lz4, as the
-// relay publishes) and waits for every acknowledgement. Throws on a failed delivery.
-produce_run produce(const std::string& bootstrap, const std::string& topic,
+// Produces every message to `topic` (of `partitions` partitions) with an idempotent
+// producer (acks=all, lz4, as the relay publishes), waits for every acknowledgement and
+// checks the broker still holds every message from offset 0. Throws on a failed delivery
+// and when the broker has dropped some: librdkafka's mock cluster keeps at most 5 MiB
+// (compressed) or 100,000 message sets a partition and drops the oldest beyond that.
+produce_run produce(const std::string& bootstrap, const std::string& topic, unsigned partitions,
                     const std::vector<appeal_message>& messages);
 
 // Rates leave out getting started (the engine's group join, where the mock coordinator

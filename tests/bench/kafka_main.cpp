@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   bench::kafka_engine_options o;
   std::filesystem::path tmp = std::filesystem::temp_directory_path();
   bool smoke = false;
-  app.add_option("--appeals", appeals, "appeals to produce and consume")->check(CLI::Range(1, 10000000));
+  app.add_option("--appeals", appeals, "appeals to produce and consume (the dev broker holds about 225,000 over 8 partitions)")->check(CLI::Range(1, 10000000));
   app.add_option("--brokers", brokers, "brokers of the dev cluster")->check(CLI::Range(1, 16));
   app.add_option("--partitions", partitions, "partitions of the topics and of the engine")->check(CLI::Range(1, 256));
   app.add_option("--threads", o.threads, "engine threads")->check(CLI::Range(1, 64));
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     const auto work = bench::sample_appeals(appeals);
     std::vector<instant> times;
     for (const auto& a : work) times.push_back(a.at);
-    const auto produced = bench::produce(broker->bootstrap(), k.appeals_topic, bench::appeal_messages(work));
+    const auto produced = bench::produce(broker->bootstrap(), k.appeals_topic, partitions, bench::appeal_messages(work));
 
     const auto raw = bench::run_raw_consumer(k, broker->bootstrap(), "doorstep-bench-raw", appeals);
     k.group_id = "doorstep-bench-engine";
