@@ -58,23 +58,23 @@ TEST(ticket_cache, keeps_evicting_correctly_once_full) {
   // Once full, every put reuses the evicted entry's nodes: ids of other lengths, a
   // replacement and a lookup in between must all leave the map and the order agreeing.
   store::ticket_cache c(3);
+  // The i-th id: its length varies with i.
+  auto id_of = [](int i) { return "T-" + std::string(static_cast<std::size_t>(i % 7 + 1), 'x') + std::to_string(i); };
   for (int i = 0; i < 50; ++i) {
-    const auto id = "T-" + std::string(static_cast<std::size_t>(i % 7 + 1), 'x') + std::to_string(i);
+    const auto id = id_of(i);
     c.put(make(id, static_cast<std::uint64_t>(i + 1)));
     ASSERT_EQ(c.size(), static_cast<std::size_t>(std::min(i + 1, 3))) << i;
     ASSERT_NE(c.find(id), nullptr) << id;
     EXPECT_EQ(c.find(id)->version, static_cast<std::uint64_t>(i + 1));
     if (i >= 3) {
-      const auto gone = "T-" + std::string(static_cast<std::size_t>((i - 3) % 7 + 1), 'x') + std::to_string(i - 3);
-      EXPECT_EQ(c.find(gone), nullptr) << gone;
+      EXPECT_EQ(c.find(id_of(i - 3)), nullptr) << id_of(i - 3);
     }
   }
-  const auto last = "T-" + std::string(7, 'x') + "48";
-  c.put(make(last, 100));  // a replacement while full evicts nothing
+  c.put(make(id_of(48), 100));  // a replacement while full evicts nothing
   EXPECT_EQ(c.size(), 3u);
-  EXPECT_EQ(c.find(last)->version, 100u);
-  EXPECT_NE(c.find("T-" + std::string(1, 'x') + "49"), nullptr);
-  EXPECT_NE(c.find("T-" + std::string(6, 'x') + "47"), nullptr);
+  EXPECT_EQ(c.find(id_of(48))->version, 100u);
+  EXPECT_NE(c.find(id_of(49)), nullptr);
+  EXPECT_NE(c.find(id_of(47)), nullptr);
 }
 
 TEST(ticket_cache, gives_the_stats_history_put_with_a_ticket_only_for_that_version) {
