@@ -212,7 +212,7 @@ void handler::route(call& c) {
   const auto& p = c.path;
   if (p == "/readyz") {
     std::optional<std::string> why;
-    if (!engine_.healthy()) why = "a partition is fenced after a failed store commit or read; restart the engine";
+    if (!engine_.healthy()) why = "a partition is fenced after a failed store commit, WAL sync or read; restart the engine";
     if (!why && opts_.not_ready) why = opts_.not_ready();
     if (why) return c.reply_problem(make_problem(503, "not_ready", *why));
   }

@@ -30,6 +30,14 @@ engine::engine(std::shared_ptr<const routing::rulebook> rules, store::store& s, 
     }
     rows.finish();
   }
+  if (store_.syncs()) {
+    // Groups are acknowledged after their fsync, which runs on the syncer while the
+    // partitions go on deciding; readers see only what is synced. If this first sync
+    // fails, so does the first group's, which fences its partition and says why.
+    pipelined_ = true;
+    (void)store_.hold_reads_to_synced(true);
+    syncer_ = std::thread([this] { run_syncer(); });
+  }
   if (opts_.arm_timers && !clock_.simulated()) {
     for (auto& sl : parts_) {
       slot* raw = sl.get();
@@ -47,7 +55,16 @@ void engine::stop() {
     slot* raw = sl.get();
     boost::asio::post(raw->strand, [raw] { raw->timer.cancel(); });
   }
-  pool_.join();
+  pool_.join();  // groups waiting for their sync hold the pool's work until handed out
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard lock(sync_mu_);
+      sync_stop_ = true;
+    }
+    sync_wake_.notify_one();
+    syncer_.join();
+    (void)store_.hold_reads_to_synced(false);  // everything was synced: nothing to hide
+  }
 }
 
 result<unsigned> engine::partition_of(const command& c) const {
@@ -120,33 +137,43 @@ void engine::enqueue(unsigned p, queued q) {
 }
 
 // Runs on the slot's strand: takes up to group_commit_max queued commands and executes
-// them as one group commit, then reschedules itself while work remains.
+// them as one group commit, then reschedules itself while work remains. With pipelined
+// sync the group is written and handed to the syncer; its outcomes are reported once
+// its fsync is done, and meanwhile the next group is decided.
 void engine::drain(slot& s) {
-  std::vector<queued> work;
+  if (s.in_flight >= kMaxInFlight) {
+    s.held_back = true;  // the oldest group's completion drains again
+    return;
+  }
+  flight f;
   {
     std::lock_guard lock(s.mu);
-    while (!s.queue.empty() && work.size() < opts_.group_commit_max) {
-      work.push_back(std::move(s.queue.front()));
+    while (!s.queue.empty() && f.work.size() < opts_.group_commit_max) {
+      f.work.push_back(std::move(s.queue.front()));
       s.queue.pop_front();
     }
   }
-  std::vector<job> jobs;
-  jobs.reserve(work.size());
-  for (auto& w : work) jobs.push_back(std::move(w.j));
-  const auto started = std::chrono::steady_clock::now();
-  const auto now = clock_.now();
-  auto results = s.core.execute(jobs, now);
-  if (s.core.failure()) s.fenced.store(true);
-  if (opts_.probe) {
-    const auto committed = std::chrono::steady_clock::now();
-    std::vector<double> latencies;  // each command: queue wait + decide + commit
-    latencies.reserve(work.size());
-    for (const auto& w : work) latencies.push_back(std::chrono::duration<double>(committed - w.enqueued).count());
-    record(jobs, results, now, committed - started, latencies, s.core.last_commit_bytes());
-  }
-  if (opts_.on_commit && !s.core.failure()) opts_.on_commit(s.core.index());
-  for (std::size_t i = 0; i < work.size(); ++i) {
-    if (work[i].done) work[i].done(std::move(results[i]));
+  f.jobs.reserve(f.work.size());
+  for (auto& w : f.work) f.jobs.push_back(std::move(w.j));
+  f.started = std::chrono::steady_clock::now();
+  f.now = clock_.now();
+  f.results = s.core.execute(f.jobs, f.now, pipelined_);
+  f.committed = !s.core.failure();
+  f.bytes = s.core.last_commit_bytes();
+  f.earliest_timer_ms = s.core.last_commit_earliest_timer_ms();
+  // A group that wrote nothing still waits when one before it does: its answers (a
+  // replay of a ticket that group created, say) must not overtake that group's sync.
+  if (pipelined_ && f.committed && (f.bytes > 0 || s.in_flight > 0)) {
+    ++s.in_flight;
+    f.owner = &s;
+    f.keep.emplace(pool_.get_executor());
+    {
+      std::lock_guard lock(sync_mu_);
+      to_sync_.push_back(std::move(f));
+    }
+    sync_wake_.notify_one();
+  } else {
+    finish(s, std::move(f), std::nullopt);
   }
   bool again = false;
   {
@@ -155,11 +182,64 @@ void engine::drain(slot& s) {
     if (!again) s.draining = false;
   }
   if (again) boost::asio::post(s.strand, [this, &s] { drain(s); });
+}
+
+void engine::finish(slot& s, flight f, const std::optional<error>& sync_failed) {
+  if (sync_failed) {
+    // Nothing of the group is acknowledged: every outcome reports the failure, as a
+    // failed commit's do, and the partition is fenced.
+    s.core.fence(*sync_failed);
+    for (auto& o : f.results) {
+      o.err = *sync_failed;
+      o.skipped = o.dead_lettered = false;
+    }
+    f.bytes = 0;
+    f.committed = false;
+  }
+  if (s.core.failure()) s.fenced.store(true);
+  if (opts_.probe) {
+    const auto done = std::chrono::steady_clock::now();
+    std::vector<double> latencies;  // each command: queue wait + decide + commit (+ sync)
+    latencies.reserve(f.work.size());
+    for (const auto& w : f.work) latencies.push_back(std::chrono::duration<double>(done - w.enqueued).count());
+    record(f.jobs, f.results, f.now, done - f.started, latencies, f.bytes);
+  }
+  if (opts_.on_commit && f.committed) opts_.on_commit(s.core.index());
+  for (std::size_t i = 0; i < f.work.size(); ++i) {
+    if (f.work[i].done) f.work[i].done(std::move(f.results[i]));
+  }
   // Re-arm when the group committed a deadline earlier than the one waited for, or when
   // that one is due (its firings may just have committed); otherwise the wait stands.
   if (opts_.arm_timers && !clock_.simulated() && !stopped_ &&
-      (s.core.last_commit_earliest_timer_ms() < s.armed_ms || s.armed_ms <= to_millis(now))) {
+      (f.earliest_timer_ms < s.armed_ms || s.armed_ms <= to_millis(f.now))) {
     arm(s);
+  }
+}
+
+void engine::run_syncer() {
+  std::optional<error> failed;  // once a sync fails, no later group is acknowledged
+  for (;;) {
+    std::vector<flight> round;
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_wake_.wait(lock, [this] { return sync_stop_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) return;
+      round.swap(to_sync_);
+    }
+    if (!failed) {
+      if (auto synced = store_.sync(); !synced) failed = synced.err();
+    }
+    for (auto& f : round) {
+      slot* s = f.owner;
+      boost::asio::post(s->strand, [this, s, f = std::move(f), failed]() mutable {
+        --s->in_flight;
+        finish(*s, std::move(f), failed);
+        if (s->held_back) {
+          s->held_back = false;
+          drain(*s);
+        }
+      });
+    }
   }
 }
 

@@ -8,16 +8,19 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "metrics/probe.h"
@@ -127,7 +130,30 @@ class engine {
     // group every command or two, was 6 % of the server's CPU.
     std::int64_t armed_ms = INT64_MAX;
     std::atomic<bool> fenced{false};
+    // Groups written and waiting for their WAL sync (pipelined sync), and whether a drain
+    // stopped because kMaxInFlight were: the sync's completion drains again. Strand only.
+    unsigned in_flight = 0;
+    bool held_back = false;
   };
+  // A group decided and written: its outcomes wait here for its WAL sync (or, when it
+  // needs none, are handed out at once).
+  struct flight {
+    slot* owner = nullptr;
+    std::vector<queued> work;
+    std::vector<job> jobs;
+    std::vector<outcome> results;
+    instant now{};
+    std::chrono::steady_clock::time_point started{};
+    std::size_t bytes = 0;
+    std::int64_t earliest_timer_ms = INT64_MAX;
+    bool committed = false;  // execute() stored it (the partition was not fenced by it)
+    // Keeps the pool's join() waiting while the group waits for its sync.
+    std::optional<boost::asio::executor_work_guard<boost::asio::thread_pool::executor_type>> keep;
+  };
+  // Groups a partition may have written and not yet synced. Two let it decide and write
+  // the next group while the previous one's fsync runs; more would only split the
+  // waiting commands into smaller groups.
+  static constexpr unsigned kMaxInFlight = 2;
   result<std::optional<store::timer_entry>> first_timer(slot& s);
 
   void enqueue(unsigned p, queued q);
@@ -135,6 +161,13 @@ class engine {
   void record(const std::vector<job>& jobs, const std::vector<outcome>& results, instant now,
               std::chrono::steady_clock::duration took, const std::vector<double>& latencies, std::size_t bytes);
   void drain(slot& s);
+  // On the slot's strand: reports a group's outcomes (to the probe, on_commit and the
+  // callers) and re-arms the partition's timer. `sync_failed`: its WAL sync failed, so
+  // nothing of it is acknowledged and the partition is fenced.
+  void finish(slot& s, flight f, const std::optional<error>& sync_failed);
+  // The syncer thread: syncs the WAL once for every group written since the last round,
+  // then hands each group back to its strand.
+  void run_syncer();
   void arm(slot& s);
   void arm_again_soon(slot& s);
 
@@ -145,6 +178,14 @@ class engine {
   boost::asio::thread_pool pool_;
   std::vector<std::unique_ptr<slot>> parts_;
   std::atomic<bool> stopped_{false};
+  // Pipelined sync (a store that syncs): groups are written without waiting for the
+  // fsync and acknowledged after the syncer's next store::sync().
+  bool pipelined_ = false;
+  std::mutex sync_mu_;
+  std::condition_variable sync_wake_;
+  std::vector<flight> to_sync_;
+  bool sync_stop_ = false;
+  std::thread syncer_;
 };
 
 }  // namespace doorstep::runtime

@@ -26,7 +26,13 @@ std::string partition::dup_scope(const ticket& t) const {
   return rules_.duplicate_scope_of(t.jurisdiction_id);
 }
 
-std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant clock_now) {
+void partition::fence(const error& cause) {
+  if (failure_) return;
+  failure_ = make_error("storage", "partition " + std::to_string(index_) + " is fenced after a failed WAL sync (" +
+                                       cause.message + "); restart the engine");
+}
+
+std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant clock_now, bool sync_later) {
   std::vector<outcome> out;
   out.reserve(jobs.size());
   last_commit_bytes_ = 0;
@@ -59,7 +65,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   last_commit_bytes_ = b.bytes();
   const auto per_command = last_commit_bytes_ / jobs.size();
   bytes_per_command_ = bytes_per_command_ == 0 ? per_command : (7 * bytes_per_command_ + per_command) / 8;
-  if (auto s = store_.commit(b); !s) {
+  if (auto s = store_.commit(b, sync_later); !s) {
     last_commit_bytes_ = 0;
     // Nothing of the group is stored: every outcome reports the failure, including
     // rejections and dead letters, so no caller treats its input as handled.

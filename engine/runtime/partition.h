@@ -72,8 +72,16 @@ class partition {
   // nothing committed afterwards can overtake what was lost (consumed offsets stay
   // monotonic). A read of the store that fails while deciding does the same before
   // anything is committed (see store::batch::read_failure()). A restart clears the fence.
-  std::vector<outcome> execute(const std::vector<job>& jobs, instant clock_now);
+  //
+  // `sync_later` (a store that syncs): the group is written without waiting for its WAL
+  // sync (store::commit), so the next group can be decided meanwhile; it counts as
+  // committed here (later groups build on it) and the caller acknowledges nothing of it
+  // before store::sync() succeeds, or calls fence() when it fails.
+  std::vector<outcome> execute(const std::vector<job>& jobs, instant clock_now, bool sync_later = false);
   const std::optional<error>& failure() const { return failure_; }
+  // A deferred sync of this partition's writes failed: fences the partition as a failed
+  // commit does (every later group was decided on the lost one's state).
+  void fence(const error& cause);
   // Bytes the last execute() wrote to the store (0 when it wrote nothing).
   std::size_t last_commit_bytes() const { return last_commit_bytes_; }
   // The earliest pending deadline (ms) of the tickets the last execute() committed;

@@ -199,9 +199,8 @@ result<std::vector<outbox_entry>> read_stream(const store& s, unsigned partition
   const auto prefix = family_prefix(partition, static_cast<char>(which));
   const auto upper = family_prefix(partition, static_cast<char>(static_cast<char>(which) + 1));
   const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(s.db()->NewIterator(ro));
+  const auto view = s.reads(&upper_slice);
+  std::unique_ptr<rocksdb::Iterator> it(s.db()->NewIterator(view.options()));
   const auto start = which == stream::ticket_events ? outbox_key(partition, after + 1) : dead_letter_key(partition, after + 1);
   for (it->Seek(start); it->Valid() && out.size() < limit; it->Next()) {
     const auto key = it->key().ToStringView();
@@ -234,9 +233,7 @@ status_result mark_delivered(store& s, unsigned partition, stream which, std::ui
   const auto first = family_prefix(partition, static_cast<char>(which));
   const auto past = which == stream::ticket_events ? outbox_key(partition, seq + 1) : dead_letter_key(partition, seq + 1);
   wb.DeleteRange(first, past);
-  auto st = s.db()->Write(rocksdb::WriteOptions(), &wb);
-  if (!st.ok()) return make_error("storage", "cannot record delivery: " + st.ToString());
-  return ok_v;
+  return s.write(wb, "cannot record delivery");
 }
 
 result<std::optional<std::int64_t>> resume_position(const store& s, std::string_view source) {
@@ -250,9 +247,9 @@ result<std::optional<std::int64_t>> resume_position(const store& s, std::string_
 }
 
 status_result save_resume_position(store& s, std::string_view source, std::int64_t offset) {
-  auto st = s.db()->Put(rocksdb::WriteOptions(), "meta|resume|" + std::string(source), std::to_string(offset));
-  if (!st.ok()) return make_error("storage", "cannot record the resume position: " + st.ToString());
-  return ok_v;
+  rocksdb::WriteBatch wb;
+  wb.Put("meta|resume|" + std::string(source), std::to_string(offset));
+  return s.write(wb, "cannot record the resume position");
 }
 
 }  // namespace doorstep::store

@@ -136,7 +136,7 @@ void batch::del(const std::string& key) {
 
 std::optional<std::string> batch::get(const std::string& key) {
   if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
-  return value_or_fail(store_.read(key));
+  return value_or_fail(store_.read_latest(key));
 }
 
 std::optional<std::string> batch::value_or_fail(result<std::optional<std::string>> read) {
@@ -154,7 +154,7 @@ result<shared_ticket> batch::load_ticket(const std::string& ticket_id) {
   if (cache_) {
     if (auto t = cache_->find(ticket_id)) return t;
   }
-  auto value = store_.read(snapshot_key(partition_, ticket_id));
+  auto value = store_.read_latest(snapshot_key(partition_, ticket_id));
   if (!value) {
     failed(value.err());
     return value.err();
@@ -171,7 +171,7 @@ void batch::duplicates(const std::string& prefix, const std::string& from,
   const duplicate_cache::keys* committed = duplicates_ ? duplicates_->find(prefix, start) : nullptr;
   duplicate_cache::keys read;
   if (!committed) {
-    auto scanned = store_.scan(
+    auto scanned = store_.scan_latest(
         prefix,
         [&read](std::string_view key, std::string_view) {
           read.emplace(key);
@@ -215,7 +215,7 @@ std::optional<std::string> batch::owned_meta(const std::string& key) {
   if (meta_) {
     if (const auto* known = meta_->find(key)) return *known;
   }
-  auto v = store_.read(key);
+  auto v = store_.read_latest(key);
   if (!v) return value_or_fail(std::move(v));  // not cached, so a later group reads again
   if (meta_) meta_->put(key, *v);
   return std::move(*v);
@@ -566,20 +566,78 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
 }
 
 store::~store() {
+  synced_.reset();  // a snapshot must be released before its database closes
   if (db_) {
     auto s = db_->Close();
     (void)s;  // nothing useful to do on close failure during teardown
   }
 }
 
-status_result store::commit(batch& b) {
+status_result store::commit(batch& b, bool sync_later) {
+  // While reads are held to what is synced, a durable commit is written and then
+  // synced through sync(), which lets readers see it.
+  const bool sync_now = opts_.sync && !sync_later;
   rocksdb::WriteOptions wo;
-  wo.sync = opts_.sync;
+  wo.sync = sync_now && !held_.load();
   auto& wb = b.finish();
   auto s = db_->Write(wo, &wb);
   if (!s.ok()) return storage_error(s, "commit failed");
+  if (sync_now && !wo.sync) {
+    if (auto synced = sync(); !synced) return synced;
+  }
   if (opts_.commit_tap) opts_.commit_tap(b.partition_, wb.Data());
   return ok_v;
+}
+
+std::shared_ptr<const rocksdb::Snapshot> store::snapshot_now() const {
+  auto* db = db_.get();
+  return {db->GetSnapshot(), [db](const rocksdb::Snapshot* snap) { db->ReleaseSnapshot(snap); }};
+}
+
+status_result store::sync() {
+  // The snapshot is taken before the fsync, so everything it shows is covered by it.
+  auto snap = held_.load() ? snapshot_now() : nullptr;
+  if (auto s = db_->SyncWAL(); !s.ok()) return storage_error(s, "cannot sync the write-ahead log");
+  if (snap) {
+    std::lock_guard lock(synced_mu_);
+    if (held_.load() && (!synced_ || synced_->GetSequenceNumber() < snap->GetSequenceNumber())) {
+      synced_ = std::move(snap);
+    }
+  }
+  return ok_v;
+}
+
+status_result store::hold_reads_to_synced(bool on) {
+  if (on == held_.load()) return ok_v;
+  if (!on) {
+    auto synced = sync();  // what readers could not see yet becomes durable, then visible
+    held_.store(false);
+    std::lock_guard lock(synced_mu_);
+    synced_.reset();
+    return synced;
+  }
+  held_.store(true);
+  return sync();
+}
+
+status_result store::write(rocksdb::WriteBatch& wb, std::string_view what) {
+  rocksdb::WriteOptions wo;
+  wo.sync = opts_.sync && !held_.load();
+  auto s = db_->Write(wo, &wb);
+  if (!s.ok()) return storage_error(s, std::string(what));
+  if (opts_.sync && !wo.sync) return sync();
+  return ok_v;
+}
+
+read_view store::reads(const rocksdb::Slice* upper) const {
+  read_view v;
+  if (upper && !upper->empty()) v.ro_.iterate_upper_bound = upper;  // empty: no bound
+  if (held_.load()) {
+    std::lock_guard lock(synced_mu_);
+    v.pin_ = synced_;
+    v.ro_.snapshot = v.pin_.get();
+  }
+  return v;
 }
 
 std::optional<std::string> store::get(const std::string& key) const {
@@ -588,9 +646,14 @@ std::optional<std::string> store::get(const std::string& key) const {
   return std::move(*v);
 }
 
-result<std::optional<std::string>> store::read(const std::string& key) const {
+result<std::optional<std::string>> store::read(const std::string& key) const { return read_impl(key, false); }
+
+result<std::optional<std::string>> store::read_latest(const std::string& key) const { return read_impl(key, true); }
+
+result<std::optional<std::string>> store::read_impl(const std::string& key, bool latest) const {
   std::string value;
-  const auto s = db_->Get(rocksdb::ReadOptions(), key, &value);
+  const auto view = latest ? read_view{} : reads();
+  const auto s = db_->Get(view.options(), key, &value);
   if (s.ok()) return std::optional<std::string>{std::move(value)};
   if (s.IsNotFound()) return std::optional<std::string>{};
   return storage_error(s, "cannot read " + key);
@@ -599,9 +662,22 @@ result<std::optional<std::string>> store::read(const std::string& key) const {
 status_result store::scan(const std::string& prefix,
                           const std::function<bool(std::string_view key, std::string_view value)>& fn,
                           const std::string& from) const {
+  return scan_impl(prefix, fn, from, false);
+}
+
+status_result store::scan_latest(const std::string& prefix,
+                                 const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                                 const std::string& from) const {
+  return scan_impl(prefix, fn, from, true);
+}
+
+status_result store::scan_impl(const std::string& prefix,
+                               const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                               const std::string& from, bool latest) const {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  const auto ro = bounded_by(upper_slice);
+  const auto view = latest ? read_view{} : reads(&upper_slice);
+  const auto ro = latest ? bounded_by(upper_slice) : view.options();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
   for (it->Seek(from > prefix ? from : prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) return ok_v;
@@ -629,7 +705,8 @@ status_result store::read_each(
   std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), keys.size(), key_slices.data(), values.data(),
+  const auto view = reads();
+  db_->MultiGet(view.options(), db_->DefaultColumnFamily(), keys.size(), key_slices.data(), values.data(),
                 statuses.data());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     std::optional<std::string_view> value;
@@ -691,8 +768,8 @@ result<std::optional<timer_entry>> store::first_timer(unsigned partition, instan
   const auto prefix = family_prefix(partition, kTimer);
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  const auto ro = bounded_by(upper_slice);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  const auto view = reads(&upper_slice);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options()));
   pending_timer probe;
   probe.at = floor;
   const auto start = timer_key(partition, "", probe);
@@ -706,9 +783,8 @@ result<std::size_t> store::count_timers(unsigned partition, instant from, instan
   const auto prefix = family_prefix(partition, kTimer);
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  const auto view = reads(&upper_slice);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options()));
   pending_timer probe;
   probe.at = from;
   std::size_t n = 0;

@@ -10,10 +10,12 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -64,6 +66,19 @@ struct write_stall_stats {
 class stall_tracker;
 
 class store;
+
+// How a reader sees the database: read options that, while the store holds reads to
+// what is synced (store::hold_reads_to_synced), carry the snapshot of the last WAL
+// sync and keep it alive for as long as the view lives.
+class read_view {
+ public:
+  const rocksdb::ReadOptions& options() const { return ro_; }
+
+ private:
+  friend class store;
+  rocksdb::ReadOptions ro_;
+  std::shared_ptr<const rocksdb::Snapshot> pin_;
+};
 
 // The partition's committed counters, sequences and consumed offsets (its meta keys
 // that batches write), as last read or committed. The partition is the only writer of
@@ -249,9 +264,38 @@ class store {
 
   unsigned partitions() const { return opts_.partitions; }
 
-  // Writes the batch atomically (one WAL write, synced if options.sync). On error
-  // nothing of the batch is visible. Calls options.commit_tap after a successful write.
-  [[nodiscard]] status_result commit(batch& b);
+  // Writes the batch atomically (one WAL write). On error nothing of the batch is
+  // visible. Calls options.commit_tap after a successful write. When the store syncs
+  // (options.sync) the write is durable when this returns, unless `sync_later`: then it
+  // is in the WAL's file (a killed process keeps it, a machine that loses power may
+  // not), the caller must sync() before telling anyone it is stored, and until that
+  // sync only the batches that read through the partition's `batch` see it (while reads
+  // are held to what is synced). The engine overlaps a group's fsync with deciding the
+  // next group this way.
+  [[nodiscard]] status_result commit(batch& b, bool sync_later = false);
+
+  // Whether commits are made durable (options.sync).
+  bool syncs() const { return opts_.sync; }
+
+  // fsyncs the WAL: every write that returned before the call is durable when this
+  // returns, and readers (read_view) see them. Any thread; concurrent calls share fsyncs
+  // where RocksDB can. Error: the sync failed (what it covered may or may not be durable).
+  [[nodiscard]] status_result sync();
+
+  // While on, every reader but a partition's batch sees the store as of the last
+  // sync(), not writes still waiting for theirs (commit(b, true)): nothing that may yet
+  // be lost is published, shown or answered. Turning it on pins the current state (call
+  // it before the first deferred commit); turning it off syncs first. The engine turns
+  // it on while it runs on a store that syncs.
+  [[nodiscard]] status_result hold_reads_to_synced(bool on);
+
+  // Writes `wb` atomically, durable when this returns if the store syncs. For writes
+  // outside the partitions (delivery cursors, resume positions). Error: "<what>: <status>".
+  [[nodiscard]] status_result write(rocksdb::WriteBatch& wb, std::string_view what);
+
+  // Read options for a reader outside the partitions (see hold_reads_to_synced), bounded
+  // above by `upper` when it is given and not empty. Any thread.
+  read_view reads(const rocksdb::Slice* upper = nullptr) const;
 
   // Point reads and scans of committed state; any thread.
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id) const;
@@ -301,10 +345,26 @@ class store {
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
+  friend class batch;
   store(std::unique_ptr<rocksdb::DB> db, options opts, std::shared_ptr<stall_tracker> stalls);
+  // A partition's own reads (batch): the latest state, its deferred commits included.
+  result<std::optional<std::string>> read_latest(const std::string& key) const;
+  status_result scan_latest(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                            const std::string& from) const;
+  // `latest`: a partition's own reads (batch), which see its deferred commits; other
+  // readers see what reads() shows.
+  result<std::optional<std::string>> read_impl(const std::string& key, bool latest) const;
+  status_result scan_impl(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                          const std::string& from, bool latest) const;
+  std::shared_ptr<const rocksdb::Snapshot> snapshot_now() const;
   std::shared_ptr<stall_tracker> stalls_;  // RocksDB holds it too, as a listener
   std::unique_ptr<rocksdb::DB> db_;
   options opts_;
+  // The snapshot of the last sync() while reads are held to what is synced; null
+  // otherwise (readers see the latest state).
+  std::atomic<bool> held_{false};
+  mutable std::mutex synced_mu_;
+  std::shared_ptr<const rocksdb::Snapshot> synced_;
 };
 
 }  // namespace doorstep::store

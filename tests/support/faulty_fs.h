@@ -1,7 +1,8 @@
 // tests/support/faulty_fs.h
 // A RocksDB file system that passes every call to the machine's own until a test
-// switches on a fault: reads of table files fail, or writes (appends and syncs) of any
-// file fail, as a failing disk would answer. The store's error paths run against a real
+// switches on a fault: reads of table files fail, writes (appends and syncs) of any
+// file fail, or only syncs do (the data reached the OS, the disk refused it), as a
+// failing disk would answer. The store's error paths run against a real
 // database on disk; nothing is mocked but the disk's answer.
 #pragma once
 
@@ -24,6 +25,7 @@ class faulty_fs : public rocksdb::FileSystemWrapper {
 
   std::atomic<bool> fail_reads{false};
   std::atomic<bool> fail_writes{false};
+  std::atomic<bool> fail_syncs{false};
   mutable std::atomic<std::uint64_t> failed{0};  // faults answered so far
 
   rocksdb::IOStatus NewRandomAccessFile(const std::string& name, const rocksdb::FileOptions& opts,
@@ -73,6 +75,11 @@ class faulty_fs : public rocksdb::FileSystemWrapper {
     ++failed;
     return rocksdb::IOStatus::IOError("injected write fault");
   }
+  rocksdb::IOStatus sync_fault() {
+    if (auto s = write_fault(); !s.ok() || !fail_syncs) return s;
+    ++failed;
+    return rocksdb::IOStatus::IOError("injected sync fault");
+  }
 
   class reader : public rocksdb::FSRandomAccessFileOwnerWrapper {
    public:
@@ -111,11 +118,11 @@ class faulty_fs : public rocksdb::FileSystemWrapper {
       return target()->Append(data, opts, info, dbg);
     }
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& opts, rocksdb::IODebugContext* dbg) override {
-      if (auto s = fs_.write_fault(); !s.ok()) return s;
+      if (auto s = fs_.sync_fault(); !s.ok()) return s;
       return target()->Sync(opts, dbg);
     }
     rocksdb::IOStatus Fsync(const rocksdb::IOOptions& opts, rocksdb::IODebugContext* dbg) override {
-      if (auto s = fs_.write_fault(); !s.ok()) return s;
+      if (auto s = fs_.sync_fault(); !s.ok()) return s;
       return target()->Fsync(opts, dbg);
     }
 

@@ -30,8 +30,8 @@ constexpr const char* kPlace = "runtai-huayuan-b1";
 
 // The store's options with RocksDB's files reached through `env` (over a faulty_fs) and
 // no block cache between, so every data block read reaches the file system.
-store::options over_faulty_fs(rocksdb::Env* env) {
-  store::options o{demo_config().engine.partitions, false, true, false};
+store::options over_faulty_fs(rocksdb::Env* env, bool sync = false) {
+  store::options o{demo_config().engine.partitions, sync, true, false};
   o.tune = [env](rocksdb::Options& r) {
     r.env = env;
     faulty_fs::without_block_cache(r);
@@ -43,12 +43,12 @@ class storage_fault_test : public ::testing::Test {
  protected:
   void SetUp() override { open(); }
   void TearDown() override {
-    fs_->fail_reads = fs_->fail_writes = false;
+    fs_->fail_reads = fs_->fail_writes = fs_->fail_syncs = false;
     close();
   }
 
   void open() {
-    auto s = store::store::open(dir_.path() / "db", over_faulty_fs(env_.get()));
+    auto s = store::store::open(dir_.path() / "db", over_faulty_fs(env_.get(), sync_));
     ASSERT_TRUE(s.ok()) << s.err().message;
     store_ = std::move(s).value();
     engine_ = std::make_unique<runtime::engine>(demo_config().rules, *store_, clock_,
@@ -89,6 +89,7 @@ class storage_fault_test : public ::testing::Test {
 
   std::shared_ptr<faulty_fs> fs_ = std::make_shared<faulty_fs>();
   std::unique_ptr<rocksdb::Env> env_ = faulty_fs::env_over(fs_);
+  bool sync_ = false;  // durability: sync (the engine then pipelines its fsyncs)
   temp_dir dir_;
   runtime::simulated_clock clock_{at(2026, 3, 2, 9)};  // Monday 09:00
   std::unique_ptr<store::store> store_;
@@ -161,6 +162,43 @@ TEST_F(storage_fault_test, a_failed_commit_acknowledges_nothing_and_fences_the_p
   ASSERT_TRUE(again.ok()) << again.err->message;
   EXPECT_TRUE(again.created) << "the failed submit had been stored";
   EXPECT_NE(again.ticket_id, first.ticket_id);
+  expect_consistent();
+}
+
+// With durability: sync a group is written, then fsynced while the next is decided. A
+// sync the disk refuses acknowledges nothing of the group and fences the partition; the
+// change may or may not have reached the disk, so a retry finds it or makes it, once.
+TEST_F(storage_fault_test, a_failed_wal_sync_acknowledges_nothing_and_fences_the_partition) {
+  sync_ = true;
+  close();
+  open();
+  auto first = run(submit(kPlace, "small_ads", "s-1", "楼道里贴满了小广告"));
+  ASSERT_TRUE(first.ok()) << first.err->message;
+
+  fs_->fail_syncs = true;
+  auto lost = run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
+  ASSERT_FALSE(lost.ok()) << "the submit was acknowledged though its sync failed";
+  EXPECT_EQ(lost.err->code, "storage");
+  EXPECT_NE(lost.err->message.find("injected sync fault"), std::string::npos) << lost.err->message;
+  EXPECT_GT(fs_->failed, 0u);
+  fs_->fail_syncs = false;
+  EXPECT_FALSE(engine_->healthy());
+  expect_fenced(run(submit(kPlace, "street_light", "s-3", "垃圾桶满了没人清")), "WAL sync");
+  // Readers were never shown the group: it was not synced.
+  const auto p = engine_->partition_of(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(store_->get(store::source_key(*p, "s-2")).has_value());
+
+  close();
+  open();
+  expect_stored_as(first);
+  auto again = run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
+  ASSERT_TRUE(again.ok()) << again.err->message;
+  EXPECT_NE(again.ticket_id, first.ticket_id);
+  auto retried = run(submit(kPlace, "street_light", "s-2", "小区门口的路灯不亮了"));
+  ASSERT_TRUE(retried.ok()) << retried.err->message;
+  EXPECT_TRUE(retried.replayed);
+  EXPECT_EQ(retried.ticket_id, again.ticket_id);
   expect_consistent();
 }
 

@@ -15,6 +15,7 @@
 #include "store/backup.h"
 #include "store/fsck.h"
 #include "store/key_format.h"
+#include "store/outbox.h"
 #include "store/rows.h"
 #include "store/store.h"
 #include "support/test_support.h"
@@ -740,6 +741,102 @@ TEST_F(fsck_test, reports_a_gap_in_an_event_log) {
   auto r = check();
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.problems.front().find("gap"), std::string::npos) << r.problems.front();
+}
+
+// Pipelined sync: a group written with sync_later is the partition's to build on at
+// once, and nobody else's to see until a sync() has made it durable.
+std::unique_ptr<store::store> open_synced_store(const temp_dir& dir) {
+  auto s = store::store::open(dir.path() / "db", store::options{4, true, true, false});
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.err().message);
+  return std::move(s).value();
+}
+
+// Commits one submit from `source` as the first ticket of `partition`, deferring its
+// sync when asked; returns the ticket's id.
+std::string commit_submit(store::store& s, unsigned partition, const std::string& source, bool sync_later) {
+  const auto id = store::make_ticket_id(at(2026, 2, 10, 9), partition, 1);
+  store::batch b(s, partition);
+  stage_submit(b, id, source, at(2026, 2, 10, 9));
+  (void)b.next_counter("ticket_seq");
+  EXPECT_TRUE(s.commit(b, sync_later).ok());
+  return id;
+}
+
+TEST(store_pipelined_sync, a_deferred_commit_is_read_back_by_its_partition_and_shown_to_readers_once_synced) {
+  temp_dir dir;
+  auto s = open_synced_store(dir);
+  ASSERT_TRUE(s->hold_reads_to_synced(true).ok());
+  const auto id = commit_submit(*s, 1, "src-1", true);
+  // Readers outside the partition: point reads, batched reads, scans, timers.
+  auto seen = s->load_ticket(id);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_FALSE(seen->has_value()) << "a ticket not yet synced was shown";
+  EXPECT_FALSE(s->get(store::source_key(1, "src-1")).has_value());
+  auto many = s->load_tickets({id});
+  ASSERT_TRUE(many.ok());
+  EXPECT_FALSE(many->front().has_value());
+  std::size_t snapshots = 0;
+  ASSERT_TRUE(s->scan(store::family_prefix(1, store::kSnapshot), [&](std::string_view, std::string_view) {
+    ++snapshots;
+    return true;
+  }).ok());
+  EXPECT_EQ(snapshots, 0u);
+  auto timer = s->first_timer(1);
+  ASSERT_TRUE(timer.ok());
+  EXPECT_FALSE(timer->has_value());
+  auto outbox = store::read_stream(*s, 1, store::stream::ticket_events, 0, 10);
+  ASSERT_TRUE(outbox.ok());
+  EXPECT_TRUE(outbox->empty()) << "events not yet synced would be published";
+
+  // The partition's next group builds on it: the ticket, its source id and its counter.
+  {
+    store::batch next(*s, 1);
+    auto t = next.load_ticket(id);
+    ASSERT_TRUE(t.ok());
+    ASSERT_TRUE(*t);
+    EXPECT_EQ((*t)->id, id);
+    EXPECT_EQ(next.get(store::source_key(1, "src-1")), id);
+    EXPECT_EQ(next.counter("ticket_seq"), 1u);
+    EXPECT_FALSE(next.read_failure());
+  }
+
+  ASSERT_TRUE(s->sync().ok());
+  seen = s->load_ticket(id);
+  ASSERT_TRUE(seen.ok());
+  ASSERT_TRUE(seen->has_value());
+  EXPECT_EQ((*seen)->id, id);
+  EXPECT_EQ(s->get(store::source_key(1, "src-1")), id);
+  timer = s->first_timer(1);
+  ASSERT_TRUE(timer.ok());
+  EXPECT_TRUE(timer->has_value());
+  outbox = store::read_stream(*s, 1, store::stream::ticket_events, 0, 10);
+  ASSERT_TRUE(outbox.ok());
+  EXPECT_FALSE(outbox->empty());
+}
+
+TEST(store_pipelined_sync, writes_that_sync_at_once_are_shown_at_once_while_reads_are_held) {
+  temp_dir dir;
+  auto s = open_synced_store(dir);
+  ASSERT_TRUE(s->hold_reads_to_synced(true).ok());
+  const auto id = commit_submit(*s, 2, "src-2", false);  // durable when it returns, so visible too
+  auto seen = s->load_ticket(id);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_TRUE(seen->has_value());
+  // Writes outside the partitions (delivery cursors, resume positions) likewise.
+  ASSERT_TRUE(store::mark_delivered(*s, 2, store::stream::ticket_events, 1).ok());
+  EXPECT_EQ(store::delivered(*s, 2, store::stream::ticket_events).value(), 1u);
+  ASSERT_TRUE(store::save_resume_position(*s, "doorstep.appeals.v1/0", 41).ok());
+  EXPECT_EQ(store::resume_position(*s, "doorstep.appeals.v1/0").value(), std::optional<std::int64_t>(41));
+}
+
+TEST(store_pipelined_sync, letting_go_of_the_hold_syncs_and_shows_the_latest_state) {
+  temp_dir dir;
+  auto s = open_synced_store(dir);
+  ASSERT_TRUE(s->hold_reads_to_synced(true).ok());
+  const auto id = commit_submit(*s, 3, "src-3", true);
+  EXPECT_FALSE(s->load_ticket(id).value().has_value());
+  ASSERT_TRUE(s->hold_reads_to_synced(false).ok());
+  EXPECT_TRUE(s->load_ticket(id).value().has_value());
 }
 
 }  // namespace
