@@ -501,6 +501,11 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
   ro.IncreaseParallelism(2);
   ro.compression = rocksdb::kLZ4Compression;
   ro.enable_pipelined_write = true;
+  // Table files written by flushes and compactions are handed to the disk a megabyte at
+  // a time (sync_file_range) instead of piling up as dirty pages: a WAL fsync that lands
+  // behind tens of megabytes of them waits for them too, which showed in the synced
+  // HTTP latency's tail (docs/performance.md, "Pipelined sync").
+  ro.bytes_per_sync = 1 << 20;
   // Most point reads miss: every appeal looks up its source id (is it a retry?) and most
   // are new. Without a filter a miss reads an index block of every level-0 file and
   // every level; a Bloom filter (10 bits a key, ~1 % false positives) answers most of
