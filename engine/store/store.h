@@ -35,6 +35,13 @@ inline constexpr std::size_t kTombstoneWindow = 1024;
 inline constexpr std::size_t kTombstoneTrigger = 512;
 inline constexpr double kTombstoneRatio = 0.5;
 
+// Obsolete files are deleted in the background, kDeleteChunkBytes at a time, at most
+// kDeleteBytesPerSecond; once the files waiting to go reach kMaxTrashRatio of the
+// database's size, new ones are deleted at once.
+inline constexpr std::int64_t kDeleteBytesPerSecond = 256LL << 20;
+inline constexpr std::uint64_t kDeleteChunkBytes = 4ULL << 20;
+inline constexpr double kMaxTrashRatio = 4.0;
+
 struct options {
   unsigned partitions = 8;
   bool sync = true;  // fsync the WAL on every commit (durability: sync)

@@ -4,6 +4,7 @@
 
 #include <rocksdb/perf_context.h>
 #include <rocksdb/perf_level.h>
+#include <rocksdb/sst_file_manager.h>
 
 #include <chrono>
 #include <cstdio>
@@ -741,6 +742,44 @@ TEST_F(fsck_test, reports_a_gap_in_an_event_log) {
   auto r = check();
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.problems.front().find("gap"), std::string::npos) << r.problems.front();
+}
+
+// Obsolete files (WALs after their flush, compaction inputs) are deleted a chunk at a
+// time in the background, so their discard does not stall the WAL's fsync; they still
+// leave the directory promptly, with no trash left behind.
+TEST(store, obsolete_files_are_deleted_in_the_background_and_do_not_pile_up) {
+  temp_dir dir;
+  store::options o{4, true, true, false};
+  o.tune = [](rocksdb::Options& r) { r.write_buffer_size = 256 << 10; };  // a flush every few groups
+  auto opened = store::store::open(dir.path() / "db", o);
+  ASSERT_TRUE(opened.ok()) << opened.err().message;
+  auto& s = **opened;
+  const auto manager = s.db()->GetOptions().sst_file_manager;
+  ASSERT_TRUE(manager);
+  EXPECT_EQ(manager->GetDeleteRateBytesPerSecond(), store::kDeleteBytesPerSecond);
+  EXPECT_EQ(manager->GetMaxTrashDBRatio(), store::kMaxTrashRatio);
+  for (unsigned i = 1; i <= 300; ++i) {
+    store::batch b(s, i % 4);
+    stage_submit(b, store::make_ticket_id(at(2026, 2, 10, 9), i % 4, i), "src-" + std::to_string(i), at(2026, 2, 10, 9));
+    ASSERT_TRUE(s.commit(b).ok());
+  }
+  ASSERT_TRUE(s.db()->Flush(rocksdb::FlushOptions()).ok());
+  ASSERT_TRUE(s.db()->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok());
+  auto leftovers = [&] {
+    std::size_t logs = 0, trash = 0;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path() / "db")) {
+      const auto ext = f.path().extension();
+      logs += ext == ".log";
+      trash += ext == ".trash";
+    }
+    return std::pair{logs, trash};
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (leftovers() != std::pair<std::size_t, std::size_t>{1, 0} && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(leftovers(), (std::pair<std::size_t, std::size_t>{1, 0})) << "obsolete WALs or trash stayed behind";
+  EXPECT_EQ(s.load_ticket(store::make_ticket_id(at(2026, 2, 10, 9), 1, 1)).value().has_value(), true);
 }
 
 // Pipelined sync: a group written with sync_later is the partition's to build on at
