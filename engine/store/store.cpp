@@ -505,7 +505,7 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
   // Table files written by flushes and compactions are handed to the disk a megabyte at
   // a time (sync_file_range) instead of piling up as dirty pages: a WAL fsync that lands
   // behind tens of megabytes of them waits for them too, which showed in the synced
-  // HTTP latency's tail (docs/performance.md, "Pipelined sync").
+  // HTTP latency's tail (docs/performance.md, latest full run).
   ro.bytes_per_sync = 1 << 20;
   // Obsolete files (a WAL after its memtable's flush, a compaction's inputs) are deleted
   // a chunk at a time in the background rather than unlinked whole. On a file system
