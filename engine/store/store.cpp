@@ -590,18 +590,21 @@ store::~store() {
 }
 
 status_result store::commit(batch& b, bool sync_later) {
-  // While reads are held to what is synced, a durable commit is written and then
-  // synced through sync(), which lets readers see it.
+  auto& wb = b.finish();
+  if (auto written = write_impl(wb, sync_later, "commit failed"); !written) return written;
+  if (opts_.commit_tap) opts_.commit_tap(b.partition_, wb.Data());
+  return ok_v;
+}
+
+status_result store::write_impl(rocksdb::WriteBatch& wb, bool sync_later, std::string_view what) {
+  // While reads are held to what is synced, a durable write is written and then synced
+  // through sync(), which lets readers see it.
   const bool sync_now = opts_.sync && !sync_later;
   rocksdb::WriteOptions wo;
   wo.sync = sync_now && !held_.load();
-  auto& wb = b.finish();
   auto s = db_->Write(wo, &wb);
-  if (!s.ok()) return storage_error(s, "commit failed");
-  if (sync_now && !wo.sync) {
-    if (auto synced = sync(); !synced) return synced;
-  }
-  if (opts_.commit_tap) opts_.commit_tap(b.partition_, wb.Data());
+  if (!s.ok()) return storage_error(s, what);
+  if (sync_now && !wo.sync) return sync();
   return ok_v;
 }
 
@@ -636,19 +639,14 @@ status_result store::hold_reads_to_synced(bool on) {
   return sync();
 }
 
-status_result store::write(rocksdb::WriteBatch& wb, std::string_view what) {
-  rocksdb::WriteOptions wo;
-  wo.sync = opts_.sync && !held_.load();
-  auto s = db_->Write(wo, &wb);
-  if (!s.ok()) return storage_error(s, std::string(what));
-  if (opts_.sync && !wo.sync) return sync();
-  return ok_v;
-}
+status_result store::write(rocksdb::WriteBatch& wb, std::string_view what) { return write_impl(wb, false, what); }
 
-read_view store::reads(const rocksdb::Slice* upper) const {
+read_view store::reads(const rocksdb::Slice* upper) const { return view_impl(upper, false); }
+
+read_view store::view_impl(const rocksdb::Slice* upper, bool latest) const {
   read_view v;
   if (upper && !upper->empty()) v.ro_.iterate_upper_bound = upper;  // empty: no bound
-  if (held_.load()) {
+  if (!latest && held_.load()) {
     std::lock_guard lock(synced_mu_);
     v.pin_ = synced_;
     v.ro_.snapshot = v.pin_.get();
@@ -668,7 +666,7 @@ result<std::optional<std::string>> store::read_latest(const std::string& key) co
 
 result<std::optional<std::string>> store::read_impl(const std::string& key, bool latest) const {
   std::string value;
-  const auto view = latest ? read_view{} : reads();
+  const auto view = view_impl(nullptr, latest);
   const auto s = db_->Get(view.options(), key, &value);
   if (s.ok()) return std::optional<std::string>{std::move(value)};
   if (s.IsNotFound()) return std::optional<std::string>{};
@@ -692,9 +690,8 @@ status_result store::scan_impl(const std::string& prefix,
                                const std::string& from, bool latest) const {
   const auto upper = prefix_end(prefix);
   const rocksdb::Slice upper_slice(upper);
-  const auto view = latest ? read_view{} : reads(&upper_slice);
-  const auto ro = latest ? bounded_by(upper_slice) : view.options();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  const auto view = view_impl(&upper_slice, latest);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.options()));
   for (it->Seek(from > prefix ? from : prefix); it->Valid() && has_prefix(it->key().ToStringView(), prefix); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) return ok_v;
   }

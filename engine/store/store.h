@@ -363,6 +363,10 @@ class store {
   result<std::optional<std::string>> read_impl(const std::string& key, bool latest) const;
   status_result scan_impl(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
                           const std::string& from, bool latest) const;
+  // What a reader sees (reads()), or the latest state for a partition's own reads.
+  read_view view_impl(const rocksdb::Slice* upper, bool latest) const;
+  // Writes `wb`; durable when it returns if the store syncs, unless `sync_later` (commit()).
+  status_result write_impl(rocksdb::WriteBatch& wb, bool sync_later, std::string_view what);
   std::shared_ptr<const rocksdb::Snapshot> snapshot_now() const;
   std::shared_ptr<stall_tracker> stalls_;  // RocksDB holds it too, as a listener
   std::unique_ptr<rocksdb::DB> db_;
