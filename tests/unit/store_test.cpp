@@ -4,11 +4,15 @@
 
 #include <rocksdb/perf_context.h>
 #include <rocksdb/perf_level.h>
+#include <rocksdb/metadata.h>
 #include <rocksdb/sst_file_manager.h>
+#include <rocksdb/table_properties.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "domain/codec.h"
@@ -780,6 +784,58 @@ TEST(store, obsolete_files_are_deleted_in_the_background_and_do_not_pile_up) {
   }
   EXPECT_EQ(leftovers(), (std::pair<std::size_t, std::size_t>{1, 0})) << "obsolete WALs or trash stayed behind";
   EXPECT_EQ(s.load_ticket(store::make_ticket_id(at(2026, 2, 10, 9), 1, 1)).value().has_value(), true);
+}
+
+// Levels 0 and 1 hold what was just written, uncompressed (flushes and the first
+// compaction skip LZ4's per-block cost); the deeper levels, where a large store's bulk
+// lies, are compressed.
+TEST(store, fresh_levels_are_stored_uncompressed_and_deeper_levels_with_lz4) {
+  temp_dir dir;
+  auto opened = store::store::open(dir.path() / "db", store::options{4, false, true, false});
+  ASSERT_TRUE(opened.ok()) << opened.err().message;
+  auto& s = **opened;
+  for (unsigned i = 1; i <= 200; ++i) {
+    store::batch b(s, i % 4);
+    stage_submit(b, store::make_ticket_id(at(2026, 2, 10, 9), i % 4, i), "src-" + std::to_string(i), at(2026, 2, 10, 9));
+    ASSERT_TRUE(s.commit(b).ok());
+  }
+  auto* db = s.db();
+  ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
+  // table file name -> level and compression, as RocksDB recorded them
+  auto tables = [db] {
+    rocksdb::ColumnFamilyMetaData meta;
+    db->GetColumnFamilyMetaData(&meta);
+    rocksdb::TablePropertiesCollection props;
+    EXPECT_TRUE(db->GetPropertiesOfAllTables(&props).ok());
+    std::map<std::string, std::pair<int, std::string>> out;
+    for (const auto& l : meta.levels) {
+      for (const auto& f : l.files) {
+        const auto it = std::find_if(props.begin(), props.end(), [&](const auto& p) {
+          return std::filesystem::path(p.first).filename() == std::filesystem::path(f.name).filename();
+        });
+        out[f.name] = {l.level, it == props.end() ? "?" : it->second->compression_name};
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> flushed;
+  for (const auto& [name, where] : tables()) {
+    EXPECT_EQ(where, (std::pair<int, std::string>{0, "NoCompression"})) << name;
+    flushed.push_back(name);
+  }
+  ASSERT_FALSE(flushed.empty());
+  rocksdb::CompactionOptions by_level;  // as the store's own compactions: the output level's compression
+  by_level.compression = rocksdb::kDisableCompressionOption;
+  ASSERT_TRUE(db->CompactFiles(by_level, flushed, 1).ok());
+  for (const auto& [name, where] : tables()) EXPECT_EQ(where, (std::pair<int, std::string>{1, "NoCompression"})) << name;
+  std::vector<std::string> level1;
+  for (const auto& [name, where] : tables()) level1.push_back(name);
+  ASSERT_TRUE(db->CompactFiles(by_level, level1, 2).ok());
+  const auto deep = tables();
+  ASSERT_FALSE(deep.empty());
+  for (const auto& [name, where] : deep) EXPECT_EQ(where, (std::pair<int, std::string>{2, "LZ4"})) << name;
+  // Whatever the level, the data reads back.
+  EXPECT_TRUE(s.load_ticket(store::make_ticket_id(at(2026, 2, 10, 9), 1, 1)).value().has_value());
 }
 
 // Pipelined sync: a group written with sync_later is the partition's to build on at
