@@ -256,7 +256,7 @@ void batch::stage_dead_letter(std::string encoded) {
 
 void batch::committed() {
   if (cache_) {
-    for (auto& [id, t] : tickets_) cache_->put(std::move(t.ticket), std::move(t.history));
+    for (auto& [id, t] : tickets_) cache_->put(std::move(t.ticket), std::move(t.rows));
   }
   tickets_.clear();
   // The group's staged writes to one family, in key order.
@@ -357,8 +357,14 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
 
   for (const auto& t : pending_timers(after)) earliest_timer_ms_ = std::min(earliest_timer_ms_, to_millis(t.at));
 
-  const auto old_entries = index_entries(partition_, before, dup_scope_before);
-  const auto new_entries = index_entries(partition_, after, dup_scope_after);
+  // The index entries `before` had: known to the batch or the cache for a ticket staged
+  // or committed moments ago (index_entries() is a function of the ticket and the scope
+  // alone), else computed.
+  const ticket_rows* known = before.exists() ? known_rows(before) : nullptr;
+  std::vector<index_entry> computed;
+  if (!known || known->dup_scope != dup_scope_before) computed = index_entries(partition_, before, dup_scope_before);
+  const auto& old_entries = known && known->dup_scope == dup_scope_before ? known->index : computed;
+  auto new_entries = index_entries(partition_, after, dup_scope_after);
   std::vector<index_entry> removed;
   std::set_difference(old_entries.begin(), old_entries.end(), new_entries.begin(), new_entries.end(),
                       std::back_inserter(removed));
@@ -369,14 +375,14 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
   for (const auto& [id, value] : idempotency) put(source_key(partition_, id), value);
 
   // The stats row: the snapshot's facts and the history, the new events folded into the
-  // history the previous row holds (known to the batch or the cache for a ticket staged
-  // or committed moments ago, else read from the row).
+  // history the previous row holds (known to the batch or the cache, as above, else read
+  // from the row).
   const auto stats = stats_key(partition_, after);
   stats_history history;
   if (before.exists()) {
     const auto old_key = stats_key(partition_, before);
-    if (const auto* known = known_history(before)) {
-      history = *known;
+    if (known) {
+      history = known->history;
     } else if (auto old = get(old_key)) {
       if (auto h = parse_stats_history(*old)) history = std::move(*h);
     }
@@ -384,15 +390,17 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
   }
   history = fold_history(std::move(history), events);
   put(stats, stats_value(after, history));
-  tickets_.insert_or_assign(after.id, staged_ticket{std::move(staged), std::move(history)});
+  // `known` may point into tickets_: done with it before the entry is replaced.
+  tickets_.insert_or_assign(after.id, staged_ticket{std::move(staged), ticket_rows{std::move(history), std::move(new_entries),
+                                                                                    std::string(dup_scope_after)}});
   ++commands_;
 }
 
-const stats_history* batch::known_history(const ticket& before) const {
+const ticket_rows* batch::known_rows(const ticket& before) const {
   if (auto it = tickets_.find(before.id); it != tickets_.end()) {
-    return it->second.ticket->version == before.version ? &it->second.history : nullptr;
+    return it->second.ticket->version == before.version ? &it->second.rows : nullptr;
   }
-  return cache_ ? cache_->history(before.id, before.version) : nullptr;
+  return cache_ ? cache_->rows(before.id, before.version) : nullptr;
 }
 
 // -------------------------------------------------------------------------- write stalls

@@ -242,15 +242,15 @@ class batch {
   std::size_t bytes_;
   // Staged values of read-back keys; nullopt: deleted in this batch.
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
-  // Staged snapshots, decoded, each with the history its staged stats row holds.
+  // Staged snapshots, decoded, each with what its staged rows hold.
   struct staged_ticket {
     shared_ticket ticket;
-    stats_history history;
+    ticket_rows rows;
   };
   std::unordered_map<std::string, staged_ticket> tickets_;
-  // The history the stats row of `before` holds (staged by this batch, or committed and
-  // cached at that version), if known without reading the row; null otherwise.
-  const stats_history* known_history(const ticket& before) const;
+  // What the rows of `before` hold (staged by this batch, or committed and cached at
+  // that version), if known without reading or computing them; null otherwise.
+  const ticket_rows* known_rows(const ticket& before) const;
   ticket_cache* cache_;
   duplicate_cache* duplicates_;
   meta_cache* meta_;

@@ -227,6 +227,64 @@ TEST(store, scanning_the_empty_prefix_visits_every_key) {
   EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
 }
 
+// A command on a ticket the partition's cache holds (committed moments ago) replaces
+// the index entries the cache says the ticket has, without computing them again, and
+// folds its events into the cached stats history; within a group the batch's own staged
+// rows serve the same way. What the rows hold is exactly what index_entries() gives.
+TEST(store, a_command_on_a_cached_ticket_replaces_the_index_entries_the_cache_holds) {
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto t0 = at(2026, 2, 10, 9);
+  const auto id = store::make_ticket_id(t0, 1, 1);
+  store::ticket_cache cache(16);
+  ticket t;
+  {
+    store::batch b(*s, 1, 0, &cache);
+    t = stage_submit(b, id, "src-0", t0);
+    ASSERT_TRUE(s->commit(b).ok());
+    b.committed();
+  }
+  const auto* rows = cache.rows(id, t.version);
+  ASSERT_NE(rows, nullptr);
+  EXPECT_EQ(rows->index, store::index_entries(1, t, dup_scope(t)));
+  EXPECT_EQ(rows->dup_scope, dup_scope(t));
+  EXPECT_EQ(rows->history.events, t.version);
+
+  // Plant an index key the ticket does not have, in the store and in the cached rows:
+  // only a batch that takes the old entries from the cache knows to delete it.
+  const auto planted = store::timer_key(1, id, pending_timer{t0 + std::chrono::hours(1000), clock_kind::accept});
+  ASSERT_TRUE(s->db()->Put(rocksdb::WriteOptions(), planted, "").ok());
+  auto cached = *rows;
+  cached.index.push_back({planted, ""});
+  std::sort(cached.index.begin(), cached.index.end());
+  cache.put(std::make_shared<const ticket>(t), cached);
+
+  // Two neighbours join in one group: the second takes the rows the first staged.
+  {
+    store::batch b(*s, 1, 0, &cache);
+    for (int i = 1; i <= 2; ++i) {
+      auto join = testing::submit("runtai-huayuan-b1", "street_light", "src-" + std::to_string(i),
+                                  "楼道灯不亮，邻居第" + std::to_string(i) + "次反映");
+      join.ticket_id = id;
+      auto events = decide(t, join, t0 + std::chrono::minutes(i), *demo_config().rules);
+      ASSERT_TRUE(events.ok()) << events.err().message;
+      ticket after = t;
+      for (const auto& e : *events) after = apply(after, e);
+      b.stage(t, std::make_shared<const ticket>(after), *events, dup_scope(t), dup_scope(after));
+      t = after;
+    }
+    ASSERT_TRUE(s->commit(b).ok());
+    b.committed();
+  }
+  EXPECT_FALSE(s->get(planted).has_value()) << "the cached entries were not the ones replaced";
+  rows = cache.rows(id, t.version);
+  ASSERT_NE(rows, nullptr);
+  EXPECT_EQ(rows->index, store::index_entries(1, t, dup_scope(t)));
+  EXPECT_EQ(rows->history.events, t.version);
+  const auto r = store::fsck(*s, dup_scope);
+  EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems.front());
+}
+
 TEST(store, a_ticket_with_many_joined_appeals_loads_intact) {
   temp_dir dir;
   auto s = open_store(dir);

@@ -77,22 +77,27 @@ TEST(ticket_cache, keeps_evicting_correctly_once_full) {
   EXPECT_NE(c.find(id_of(47)), nullptr);
 }
 
-TEST(ticket_cache, gives_the_stats_history_put_with_a_ticket_only_for_that_version) {
+TEST(ticket_cache, gives_the_rows_put_with_a_ticket_only_for_that_version) {
   store::ticket_cache c(4);
-  store::stats_history h;
-  h.events = 5;
-  h.escalations["repeat_reports"] = 1;
-  c.put(make("T-1", 3), h);
-  c.put(make("T-2", 1));  // put without one
-  ASSERT_NE(c.history("T-1", 3), nullptr);
-  EXPECT_EQ(c.history("T-1", 3)->events, 5u);
-  EXPECT_EQ(c.history("T-1", 3)->escalations.at("repeat_reports"), 1u);
-  EXPECT_EQ(c.history("T-1", 2), nullptr);  // another version: the row must be read
-  EXPECT_EQ(c.history("T-2", 1), nullptr);
-  EXPECT_EQ(c.history("T-3", 1), nullptr);
-  c.put(make("T-1", 4));  // a newer version without a history drops the old one
-  EXPECT_EQ(c.history("T-1", 4), nullptr);
-  EXPECT_EQ(c.history("T-1", 3), nullptr);
+  store::ticket_rows rows;
+  rows.history.events = 5;
+  rows.history.escalations["repeat_reports"] = 1;
+  rows.index = {{"p001|t|0000000000100|T-1", ""}, {"p001|x|0000000000200|T-1", "row"}};
+  rows.dup_scope = "吕河社区";
+  c.put(make("T-1", 3), rows);
+  c.put(make("T-2", 1));  // put without them
+  const auto* got = c.rows("T-1", 3);
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(got->history.events, 5u);
+  EXPECT_EQ(got->history.escalations.at("repeat_reports"), 1u);
+  EXPECT_EQ(got->index, rows.index);
+  EXPECT_EQ(got->dup_scope, "吕河社区");
+  EXPECT_EQ(c.rows("T-1", 2), nullptr);  // another version: the rows must be read or computed
+  EXPECT_EQ(c.rows("T-2", 1), nullptr);
+  EXPECT_EQ(c.rows("T-3", 1), nullptr);
+  c.put(make("T-1", 4));  // a newer version without rows drops the old ones
+  EXPECT_EQ(c.rows("T-1", 4), nullptr);
+  EXPECT_EQ(c.rows("T-1", 3), nullptr);
 }
 
 TEST(ticket_cache, capacity_zero_caches_nothing_and_clear_empties_it) {
