@@ -292,6 +292,16 @@ rocksdb::WriteBatch& batch::finish() {
   counters_.clear();
   outbox_seq_.reset();
   dlq_seq_.reset();
+  // Each staged ticket's snapshot, encoded once into its latest snapshot write; the
+  // group's earlier writes of that key are superseded and never encoded.
+  for (const auto& [id, t] : tickets_) {
+    const auto text = codec::to_text(*t.ticket);
+    auto& w = buffers_.staged_[t.snapshot_write];
+    w.value_at = buffers_.arena_.size();
+    w.value_size = text.size();
+    buffers_.arena_.append(text);
+    bytes_ += varint_size(text.size()) + text.size();
+  }
 
   // In key order, and a key written more than once in the group only by its last write
   // (the stable sort keeps a key's writes in staging order), so the WAL and the memtable
@@ -329,6 +339,7 @@ rocksdb::WriteBatch& batch::finish() {
       sorted.Delete(key);
     }
   }
+  bytes_ = sorted.GetDataSize();  // exact: superseded writes were estimated, not written
   return sorted;
 }
 
@@ -353,7 +364,10 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
     put(outbox_key(partition_, ++*outbox_seq_), entry);
   }
   const ticket& after = *staged;
-  put(snapshot_key(partition_, after.id), codec::to_text(after));
+  // The snapshot's key is staged here, in order with the group's other writes to it; its
+  // text is encoded at finish(), once, from the ticket's last staged version.
+  const std::size_t snapshot_write = buffers_.staged_.size();
+  append(snapshot_key(partition_, after.id), std::string_view{});
 
   for (const auto& t : pending_timers(after)) earliest_timer_ms_ = std::min(earliest_timer_ms_, to_millis(t.at));
 
@@ -391,8 +405,10 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
   history = fold_history(std::move(history), events);
   put(stats, stats_value(after, history));
   // `known` may point into tickets_: done with it before the entry is replaced.
-  tickets_.insert_or_assign(after.id, staged_ticket{std::move(staged), ticket_rows{std::move(history), std::move(new_entries),
-                                                                                    std::string(dup_scope_after)}});
+  tickets_.insert_or_assign(after.id,
+                            staged_ticket{std::move(staged),
+                                          ticket_rows{std::move(history), std::move(new_entries), std::string(dup_scope_after)},
+                                          snapshot_write});
   ++commands_;
 }
 

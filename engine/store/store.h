@@ -165,7 +165,8 @@ class batch {
 
   unsigned partition() const { return partition_; }
   std::size_t commands() const { return commands_; }
-  // Bytes of the RocksDB write batch staged so far (its serialized size).
+  // Bytes of the RocksDB write batch: an estimate while staging, and once commit() has
+  // built the batch, exactly its serialized size (what was written).
   std::size_t bytes() const { return bytes_; }
 
   // Reads see the batch's own writes to snapshots, the duplicate index, idempotency keys
@@ -242,10 +243,13 @@ class batch {
   std::size_t bytes_;
   // Staged values of read-back keys; nullopt: deleted in this batch.
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
-  // Staged snapshots, decoded, each with what its staged rows hold.
+  // Staged snapshots, decoded, each with what its staged rows hold and where its latest
+  // snapshot write is staged: a snapshot is encoded once per group, at finish(), into
+  // that write (a ticket staged twice in a group is written once, by its last write).
   struct staged_ticket {
     shared_ticket ticket;
     ticket_rows rows;
+    std::size_t snapshot_write = 0;  // index into buffers_.staged_
   };
   std::unordered_map<std::string, staged_ticket> tickets_;
   // What the rows of `before` hold (staged by this batch, or committed and cached at

@@ -594,6 +594,53 @@ TEST(store, a_group_is_written_in_key_order_and_the_last_write_of_a_key_wins) {
   EXPECT_EQ((*s)->get(store::meta_key(1, "outbox_seq")), "4");
 }
 
+// A ticket staged by several commands of one group is written once, with the snapshot
+// of its last staged version (encoded at commit, not per command).
+TEST(store, a_ticket_staged_twice_in_a_group_writes_its_last_snapshot_once) {
+  temp_dir dir;
+  std::vector<std::pair<std::string, std::string>> written;
+  std::size_t written_bytes = 0;
+  store::options opts{4, false, true, false};
+  opts.commit_tap = [&written, &written_bytes](unsigned, std::string_view data) {
+    written_bytes = data.size();
+    struct pairs : rocksdb::WriteBatch::Handler {
+      std::vector<std::pair<std::string, std::string>>* out;
+      void Put(const rocksdb::Slice& k, const rocksdb::Slice& v) override { out->emplace_back(k.ToString(), v.ToString()); }
+      void Delete(const rocksdb::Slice& k) override { out->emplace_back(k.ToString(), "<deleted>"); }
+    } h;
+    h.out = &written;
+    rocksdb::WriteBatch wb{std::string(data)};
+    EXPECT_TRUE(wb.Iterate(&h).ok());
+  };
+  auto s = store::store::open(dir.path() / "db", opts);
+  ASSERT_TRUE(s.ok());
+  const auto t0 = at(2026, 2, 10, 9);
+  const auto id = store::make_ticket_id(t0, 1, 1);
+  store::batch b(**s, 1);
+  ticket t = stage_submit(b, id, "src-0", t0);
+  auto join = testing::submit("runtai-huayuan-b1", "street_light", "src-1", "三号楼路灯还是不亮");
+  join.ticket_id = id;
+  auto events = decide(t, join, t0 + std::chrono::minutes(5), *demo_config().rules);
+  ASSERT_TRUE(events.ok()) << events.err().message;
+  ticket after = t;
+  for (const auto& e : *events) after = apply(after, e);
+  b.stage(t, std::make_shared<const ticket>(after), *events, dup_scope(t), dup_scope(after));
+  ASSERT_TRUE((*s)->commit(b).ok());
+
+  std::vector<std::string> snapshots;
+  for (const auto& [k, v] : written) {
+    if (k == store::snapshot_key(1, id)) snapshots.push_back(v);
+  }
+  ASSERT_EQ(snapshots.size(), 1u);
+  EXPECT_EQ(snapshots.front(), codec::to_text(after));
+  EXPECT_EQ(b.bytes(), written_bytes) << "the group's size counts writes that were superseded";
+  auto loaded = (*s)->load_ticket(id);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ(**loaded, after);
+  EXPECT_EQ((**loaded).joined.size(), 1u);
+  EXPECT_EQ((**loaded).joined.front().description, "三号楼路灯还是不亮");
+}
+
 // Families staged in order and out of order, one key in several writes, a byte above
 // 0x7f (RocksDB compares bytes unsigned) and a key outside the partition's layout: the
 // group comes out in RocksDB's key order, every key once.
