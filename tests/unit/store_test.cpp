@@ -51,6 +51,20 @@ ticket stage_submit(store::batch& b, const std::string& id, const std::string& s
   return after;
 }
 
+// Decides a neighbour's appeal joining ticket `t` (at `now`) and stages it in `b`;
+// returns the ticket after it.
+ticket stage_join(store::batch& b, const ticket& t, const std::string& source, const std::string& text, instant now) {
+  auto join = testing::submit("runtai-huayuan-b1", "street_light", source, text);
+  join.ticket_id = t.id;
+  auto events = decide(t, join, now, *demo_config().rules);
+  EXPECT_TRUE(events.ok()) << events.err().message;
+  if (!events.ok()) return t;
+  ticket after = t;
+  for (const auto& e : *events) after = apply(after, e);
+  b.stage(t, std::make_shared<const ticket>(after), *events, dup_scope(t), dup_scope(after));
+  return after;
+}
+
 std::size_t count_keys(const store::store& s) {
   std::size_t n = 0;
   EXPECT_TRUE(s.scan("", [&](std::string_view, std::string_view) {
@@ -263,15 +277,8 @@ TEST(store, a_command_on_a_cached_ticket_replaces_the_index_entries_the_cache_ho
   {
     store::batch b(*s, 1, 0, &cache);
     for (int i = 1; i <= 2; ++i) {
-      auto join = testing::submit("runtai-huayuan-b1", "street_light", "src-" + std::to_string(i),
-                                  "楼道灯不亮，邻居第" + std::to_string(i) + "次反映");
-      join.ticket_id = id;
-      auto events = decide(t, join, t0 + std::chrono::minutes(i), *demo_config().rules);
-      ASSERT_TRUE(events.ok()) << events.err().message;
-      ticket after = t;
-      for (const auto& e : *events) after = apply(after, e);
-      b.stage(t, std::make_shared<const ticket>(after), *events, dup_scope(t), dup_scope(after));
-      t = after;
+      t = stage_join(b, t, "src-" + std::to_string(i), "楼道灯不亮，邻居第" + std::to_string(i) + "次反映",
+                     t0 + std::chrono::minutes(i));
     }
     ASSERT_TRUE(s->commit(b).ok());
     b.committed();
@@ -298,17 +305,10 @@ TEST(store, a_ticket_with_many_joined_appeals_loads_intact) {
   }
   // 120 neighbours join: the snapshot grows far past the decoder's 16 KiB stack buffer.
   for (int i = 1; i <= 120; ++i) {
-    auto join = testing::submit("runtai-huayuan-b1", "street_light", "src-" + std::to_string(i),
-                                "楼道的灯又坏了，第" + std::to_string(i) + "次反映，请尽快处理");
-    join.ticket_id = id;
-    auto events = decide(t, join, t0 + std::chrono::minutes(i), *demo_config().rules);
-    ASSERT_TRUE(events.ok()) << events.err().message;
-    ticket after = t;
-    for (const auto& e : *events) after = apply(after, e);
     store::batch b(*s, 1);
-    b.stage(t, std::make_shared<const ticket>(after), *events, dup_scope(t), dup_scope(after));
+    t = stage_join(b, t, "src-" + std::to_string(i), "楼道的灯又坏了，第" + std::to_string(i) + "次反映，请尽快处理",
+                   t0 + std::chrono::minutes(i));
     ASSERT_TRUE(s->commit(b).ok());
-    t = after;
   }
   ASSERT_GT(s->get(store::snapshot_key(1, id))->size(), 32768u);
   auto loaded = s->load_ticket(id);
@@ -617,14 +617,9 @@ TEST(store, a_ticket_staged_twice_in_a_group_writes_its_last_snapshot_once) {
   const auto t0 = at(2026, 2, 10, 9);
   const auto id = store::make_ticket_id(t0, 1, 1);
   store::batch b(**s, 1);
-  ticket t = stage_submit(b, id, "src-0", t0);
-  auto join = testing::submit("runtai-huayuan-b1", "street_light", "src-1", "三号楼路灯还是不亮");
-  join.ticket_id = id;
-  auto events = decide(t, join, t0 + std::chrono::minutes(5), *demo_config().rules);
-  ASSERT_TRUE(events.ok()) << events.err().message;
-  ticket after = t;
-  for (const auto& e : *events) after = apply(after, e);
-  b.stage(t, std::make_shared<const ticket>(after), *events, dup_scope(t), dup_scope(after));
+  const ticket t = stage_submit(b, id, "src-0", t0);
+  const ticket after = stage_join(b, t, "src-1", "三号楼路灯还是不亮", t0 + std::chrono::minutes(5));
+  ASSERT_EQ(after.version, t.version + 1);
   ASSERT_TRUE((*s)->commit(b).ok());
 
   std::vector<std::string> snapshots;
