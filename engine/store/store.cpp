@@ -375,9 +375,10 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
   // or committed moments ago (index_entries() is a function of the ticket and the scope
   // alone), else computed.
   const ticket_rows* known = before.exists() ? known_rows(before) : nullptr;
+  const bool entries_known = known && known->dup_scope == dup_scope_before;
   std::vector<index_entry> computed;
-  if (!known || known->dup_scope != dup_scope_before) computed = index_entries(partition_, before, dup_scope_before);
-  const auto& old_entries = known && known->dup_scope == dup_scope_before ? known->index : computed;
+  if (!entries_known) computed = index_entries(partition_, before, dup_scope_before);
+  const auto& old_entries = entries_known ? known->index : computed;
   auto new_entries = index_entries(partition_, after, dup_scope_after);
   std::vector<index_entry> removed;
   std::set_difference(old_entries.begin(), old_entries.end(), new_entries.begin(), new_entries.end(),
@@ -541,7 +542,7 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
   // Table files written by flushes and compactions are handed to the disk a megabyte at
   // a time (sync_file_range) instead of piling up as dirty pages: a WAL fsync that lands
   // behind tens of megabytes of them waits for them too, which showed in the synced
-  // HTTP latency's tail (docs/performance.md, latest full run).
+  // HTTP latency's tail (docs/performance.md, the run on 8e1cac3).
   ro.bytes_per_sync = 1 << 20;
   // Obsolete files (a WAL after its memtable's flush, a compaction's inputs) are deleted
   // a chunk at a time in the background rather than unlinked whole. On a file system
