@@ -4,6 +4,7 @@
 // apply() never consults configuration or a clock.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -118,7 +119,15 @@ struct event {
   event_body body;
 
   // Stable, globally unique: "<ticket_id>/<seq>".
-  std::string id() const { return ticket_id + "/" + std::to_string(seq); }
+  std::string id() const {
+    std::string out;
+    out.reserve(ticket_id.size() + 21);
+    out += ticket_id;
+    out += '/';
+    char digits[20];
+    out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, seq).ptr - digits));
+    return out;
+  }
 };
 
 // The wire name of an event type ("received", "escalated", ...).

@@ -25,6 +25,7 @@ const shared_ticket& no_ticket() {
 std::vector<pending_timer> pending_timers(const ticket& t) {
   std::vector<pending_timer> out;
   if (!t.exists() || is_terminal(t.st) || t.st == status::suspended) return out;
+  out.reserve(2 * kClockCount + 1);  // a warning and a breach per clock, and auto-close
   for (auto k : kAllClocks) {
     const sla_clock& c = t.clock(k);
     if (c.state != clock_state::running || c.breached) continue;

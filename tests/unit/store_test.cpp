@@ -77,6 +77,8 @@ std::size_t count_keys(const store::store& s) {
 TEST(keys, ticket_ids_are_readable_sortable_and_name_their_partition) {
   const auto id = store::make_ticket_id(at(2026, 2, 14, 23, 30), 7, 123);
   EXPECT_EQ(id, "T20260214-007-000123");  // local date, not the UTC date (15:30Z on the 14th)
+  EXPECT_EQ(store::make_ticket_id(at(2026, 12, 31, 23, 59), 0, 0), "T20261231-000-000000");
+  EXPECT_EQ(store::make_ticket_id(at(2026, 1, 1), 12, 1234567), "T20260101-012-1234567");  // widens past six
   EXPECT_EQ(store::partition_of_ticket(id), 7u);
   EXPECT_LT(store::make_ticket_id(at(2026, 2, 14), 7, 999999), store::make_ticket_id(at(2026, 2, 15), 0, 1));
   EXPECT_FALSE(store::partition_of_ticket("T2026-bad"));
@@ -122,6 +124,32 @@ TEST(keys, every_family_has_the_documented_layout) {
   EXPECT_EQ(store::worklist_key(7, t), "p007|x|1771200000000|T20260214-007-000123");  // the nearest running one
   t.community_id = "runtai";
   EXPECT_EQ(store::stats_key(7, t), "p007|c|runtai|1771030800000|T20260214-007-000123");
+}
+
+// set_difference and binary_search in batch::stage rely on index_entries() being in key
+// order, whatever order the timers come in: here every clock runs with the same due time
+// and warning time, so only the clock and kind names order them.
+TEST(keys, index_entries_are_in_key_order_whatever_the_timers) {
+  ticket t;
+  t.id = "T20260214-007-000123";
+  t.version = 3;
+  t.st = status::dispatched;
+  t.lvl = level::grid;
+  t.category = "noise";
+  t.created_at = from_millis(1771030800000);
+  for (auto k : kAllClocks) {
+    auto& c = t.clock(k);
+    c.state = clock_state::running;
+    c.due = from_millis(1771300000000);
+    c.warn_at = {from_millis(1771200000000)};
+  }
+  const auto entries = store::index_entries(7, t, "runtai-huayuan");
+  ASSERT_EQ(entries.size(), 2 + 2 * kClockCount);
+  EXPECT_TRUE(std::is_sorted(entries.begin(), entries.end()));
+  EXPECT_EQ(std::adjacent_find(entries.begin(), entries.end()), entries.end());
+  EXPECT_EQ(entries.front().key, "p007|d|noise|runtai-huayuan|1771030800000|T20260214-007-000123");
+  EXPECT_EQ(entries[1].key, "p007|t|1771200000000|T20260214-007-000123|accept|warning|0");
+  EXPECT_EQ(entries.back().key, "p007|x|1771300000000|T20260214-007-000123");
 }
 
 TEST(keys, split_exact_takes_exactly_n_fields) {
