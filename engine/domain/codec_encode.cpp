@@ -136,10 +136,17 @@ class text_writer {
     put(text);
     need_comma_ = true;
   }
-  // RFC 3339 text needs no escaping either (room made by the caller).
+  // RFC 3339 text needs no escaping either (room made by the caller). A ticket's and an
+  // event's instants repeat (created and updated, each clock's start, the event's time),
+  // so the last one's text is kept and copied when the next is the same instant.
   void instant_text(instant t) {
     *p_++ = '"';
-    p_ += format_rfc3339(t, p_);
+    if (last_size_ == 0 || t != last_instant_) {
+      last_instant_ = t;
+      last_size_ = format_rfc3339(t, last_text_);
+    }
+    std::memcpy(p_, last_text_, last_size_);
+    p_ += last_size_;
     *p_++ = '"';
     need_comma_ = true;
   }
@@ -202,6 +209,9 @@ class text_writer {
   std::string out_;
   char* p_ = nullptr;
   bool need_comma_ = false;
+  instant last_instant_{};
+  std::size_t last_size_ = 0;
+  char last_text_[kRfc3339Max];
 };
 
 void write(text_writer& w, const appeal& a) {

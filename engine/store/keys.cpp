@@ -10,6 +10,11 @@
 namespace doorstep::store {
 using namespace key_format;
 
+namespace {
+// An instant as keys hold it: milliseconds, none before the epoch (13 digits).
+std::uint64_t key_ms(instant t) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t))); }
+}  // namespace
+
 std::string partition_prefix(unsigned partition) {
   std::string k = "p";
   append_padded(k, partition, 3);
@@ -51,7 +56,7 @@ std::string timer_key(unsigned partition, std::string_view ticket_id, const pend
     *p++ = '|';
     *p++ = kTimer;
     *p++ = '|';
-    p = digits::put_padded(p, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t.at))), 13);
+    p = digits::put_padded(p, key_ms(t.at), 13);
     for (const auto part : {ticket_id, clock, kind}) {
       *p++ = '|';
       std::memcpy(p, part.data(), part.size());
@@ -111,12 +116,13 @@ std::string duplicate_prefix(unsigned partition, std::string_view category, std:
   return k;
 }
 
-namespace {
-std::string created_field(instant t) { return pad(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t))), 13); }
-}  // namespace
-
 std::string duplicate_key_from(std::string_view prefix, instant since) {
-  return std::string(prefix) + created_field(since) + "|";
+  std::string k;
+  k.reserve(prefix.size() + 14);
+  k += prefix;
+  append_padded(k, key_ms(since), 13);
+  k += '|';
+  return k;
 }
 
 namespace {
@@ -148,7 +154,7 @@ std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std:
   if (is_open(t.st)) {
     auto dup = duplicate_prefix(partition, t.category, dup_scope);
     dup.reserve(dup.size() + 14 + t.id.size());
-    append_padded(dup, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t.created_at))), 13);
+    append_padded(dup, key_ms(t.created_at), 13);
     dup += '|';
     dup += t.id;
     out.push_back({std::move(dup), {}});

@@ -402,6 +402,29 @@ TEST(codec, text_longer_than_the_writers_first_guess_is_written_whole) {
   EXPECT_TRUE(*back == t) << diff(*back, t);
 }
 
+// The writer reuses the text of an instant it has just written: repeated, alternating
+// and distinct instants (and the epoch itself, first) each come out as their own text.
+TEST(codec, repeated_and_alternating_instants_are_each_written_as_themselves) {
+  const auto a = at(2026, 2, 14, 9), b = a + milliseconds(1);
+  sla_clock c;
+  c.state = clock_state::stopped;
+  c.started = instant{};
+  c.due = instant{};
+  c.warn_at = {a, a, b, instant{}, b};
+  c.stopped_at = b;
+  const auto text = codec::to_text(c);
+  const auto ta = format_rfc3339(a), tb = format_rfc3339(b), t0 = format_rfc3339(instant{});
+  EXPECT_NE(text.find("\"started\":\"" + t0 + "\",\"due\":\"" + t0 + "\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"warn_at\":[\"" + ta + "\",\"" + ta + "\",\"" + tb + "\",\"" + t0 + "\",\"" + tb + "\"]"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"stopped_at\":\"" + tb + "\""), std::string::npos) << text;
+  const auto back = codec::decode_clock(codec::json::parse(text));
+  ASSERT_TRUE(back.ok()) << back.err().message;
+  EXPECT_EQ(back->warn_at, c.warn_at);
+  EXPECT_EQ(back->stopped_at, b);
+}
+
 TEST(codec, decode_event_rejects_an_unknown_type_and_a_bad_time) {
   auto o = codec::encode(main_life().log()[0]);
   o["type"] = "teleported";
