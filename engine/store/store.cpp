@@ -1,4 +1,5 @@
 #include "store/store.h"
+#include "store/write_batch_rep.h"
 
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/sst_file_manager.h>
@@ -20,9 +21,6 @@
 
 namespace doorstep::store {
 namespace {
-
-// A serialized rocksdb::WriteBatch starts with its sequence number and count.
-constexpr std::size_t kWriteBatchHeader = 12;
 
 error storage_error(const rocksdb::Status& s, std::string_view what) {
   return make_error("storage", std::string(what) + ": " + s.ToString());
@@ -72,10 +70,7 @@ void batch_buffers::trim() {
   constexpr std::size_t kKeep = 4 << 20;
   if (arena_.capacity() > kKeep) std::string().swap(arena_);
   if (staged_.capacity() > kKeep / 400) std::vector<staged_write>().swap(staged_);
-  if (sorted_room_ > kKeep) {
-    sorted_ = rocksdb::WriteBatch();
-    sorted_room_ = 0;
-  }
+  if (sorted_.Data().capacity() > kKeep) sorted_ = written_batch();
 }
 
 batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache, duplicate_cache* duplicates,
@@ -83,7 +78,7 @@ batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cac
     : store_(s),
       partition_(partition),
       buffers_(buffers ? *buffers : own_),
-      bytes_(kWriteBatchHeader),
+      bytes_(write_batch_rep::kHeader),
       cache_(cache),
       duplicates_(duplicates),
       meta_(meta) {
@@ -103,12 +98,7 @@ bool read_back(std::string_view key) {
   return family == kDuplicate || family == kSource || family == kMeta || family == kStats;
 }
 
-// The length of `n` as a varint32, as RocksDB encodes record lengths.
-std::size_t varint_size(std::size_t n) {
-  std::size_t size = 1;
-  for (; n >= 128; n >>= 7) ++size;
-  return size;
-}
+using write_batch_rep::varint_size;
 }  // namespace
 
 void batch::append(std::string_view key, std::optional<std::string_view> value) {
@@ -320,25 +310,38 @@ rocksdb::WriteBatch& batch::finish() {
   order.reserve(staged.size());
   for (std::uint32_t i = 0; i < staged.size(); ++i) order.push_back({{arena.data() + staged[i].key_at, staged[i].key_size}, i});
   std::stable_sort(order.begin(), order.end(), [](const by_key& a, const by_key& b) { return a.key < b.key; });
+  // The records are written straight into the batch's serialized form
+  // (write_batch_rep.h), except its first put and first delete: those go through Put and
+  // Delete, which set the batch's content flags (RocksDB asks HasMerge() on every
+  // write; a batch made from text would compute its flags by iterating over it).
   auto& sorted = buffers_.sorted_;
-  if (bytes_ > buffers_.sorted_room_) {
-    // A quarter more, so groups growing a little at a time do not each allocate anew.
-    buffers_.sorted_room_ = bytes_ + bytes_ / 4;
-    sorted = rocksdb::WriteBatch(buffers_.sorted_room_);
-  } else {
-    sorted.Clear();  // keeps its buffer
-  }
+  sorted.Clear();  // keeps its buffer
+  auto& rep = sorted.rep();
+  // A quarter more, so groups growing a little at a time do not each allocate anew.
+  if (rep.capacity() < bytes_) rep.reserve(bytes_ + bytes_ / 4);
+  std::uint32_t count = 0;
+  bool put_seen = false, delete_seen = false;
   for (std::size_t n = 0; n < order.size(); ++n) {
     const auto& [k, i] = order[n];
     if (n + 1 < order.size() && order[n + 1].key == k) continue;  // a later write of this key wins
     const auto& w = staged[i];
-    const rocksdb::Slice key(k.data(), k.size());
-    if (w.put) {
-      sorted.Put(key, rocksdb::Slice(arena.data() + w.value_at, w.value_size));
+    const std::string_view value(arena.data() + w.value_at, w.value_size);
+    // Put and Delete fail only past max_bytes (none is set) or for a key or value over
+    // 4 GiB, which a staged write cannot be.
+    if (w.put && put_seen) {
+      write_batch_rep::put(rep, k, value);
+    } else if (w.put) {
+      (void)sorted.Put(rocksdb::Slice(k.data(), k.size()), rocksdb::Slice(value.data(), value.size()));
+      put_seen = true;
+    } else if (delete_seen) {
+      write_batch_rep::del(rep, k);
     } else {
-      sorted.Delete(key);
+      (void)sorted.Delete(rocksdb::Slice(k.data(), k.size()));
+      delete_seen = true;
     }
+    ++count;
   }
+  write_batch_rep::set_count(rep, count);
   bytes_ = sorted.GetDataSize();  // exact: superseded writes were estimated, not written
   return sorted;
 }

@@ -128,10 +128,16 @@ class batch_buffers {
   // Frees what an unusually large group left, so one burst does not hold its memory.
   void trim();
 
+  // A WriteBatch whose records batch::finish() writes into its serialized form itself
+  // (write_batch_rep.h), after Clear(), which keeps the buffer for the next group.
+  class written_batch : public rocksdb::WriteBatch {
+   public:
+    std::string& rep() { return rep_; }
+  };
+
   std::string arena_;                 // keys and values back to back
   std::vector<staged_write> staged_;  // in staging order
-  rocksdb::WriteBatch sorted_;        // staged_ in key order: what commit() writes
-  std::size_t sorted_room_ = 0;       // bytes sorted_ was last sized for
+  written_batch sorted_;              // staged_ in key order: what commit() writes
 };
 
 // A group of commands staged for one atomic commit on one partition.

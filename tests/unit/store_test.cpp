@@ -23,6 +23,7 @@
 #include "store/outbox.h"
 #include "store/rows.h"
 #include "store/store.h"
+#include "store/write_batch_rep.h"
 #include "support/test_support.h"
 
 namespace doorstep {
@@ -694,6 +695,91 @@ TEST(store, a_group_is_sorted_whatever_its_families_and_staging_order) {
     expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
     EXPECT_EQ(written, expected);
   }
+}
+
+// finish() writes the serialized batch itself: it must be byte for byte what RocksDB's
+// own Put and Delete build, for empty, short, Chinese and long keys and values (lengths
+// of one, two and three varint bytes).
+TEST(write_batch_rep, records_are_byte_for_byte_what_rocksdb_writes) {
+  const std::vector<std::pair<std::string, std::optional<std::string>>> writes = {
+      {"p001|s|T1", std::string("{\"描述\":\"楼道灯坏了\"}")},
+      {"p001|e|T1|0000000001", std::string()},
+      {"", std::string("empty key")},
+      {"p001|t|0000000000100|T1", std::nullopt},
+      {std::string(127, 'k'), std::string(128, 'v')},
+      {std::string(128, 'k'), std::nullopt},
+      {"p001|c|润泰社区", std::string(16384, 'x')},
+      {std::string(20000, '\xff'), std::string(300, '\0')},
+  };
+  rocksdb::WriteBatch expected;
+  std::string rep(store::write_batch_rep::kHeader, '\0');
+  for (const auto& [key, value] : writes) {
+    if (value) {
+      ASSERT_TRUE(expected.Put(key, *value).ok());
+      store::write_batch_rep::put(rep, key, *value);
+    } else {
+      ASSERT_TRUE(expected.Delete(key).ok());
+      store::write_batch_rep::del(rep, key);
+    }
+  }
+  store::write_batch_rep::set_count(rep, static_cast<std::uint32_t>(writes.size()));
+  EXPECT_EQ(rep, expected.Data());
+  rocksdb::WriteBatch written(rep);
+  EXPECT_EQ(written.Count(), writes.size());
+  EXPECT_TRUE(written.HasPut());
+  EXPECT_TRUE(written.HasDelete());
+  EXPECT_FALSE(written.HasMerge());
+  for (std::size_t n : {0u, 127u, 128u, 16383u, 16384u, 2097151u, 2097152u}) {
+    std::string one;
+    store::write_batch_rep::append_varstring(one, std::string(n, 'a'));
+    EXPECT_EQ(one.size(), store::write_batch_rep::varint_size(n) + n) << n;
+  }
+}
+
+// Two groups through one set of buffers: the second group's batch reuses the first's
+// buffer and holds only its own writes, each batch is exactly what RocksDB's Put and
+// Delete build for its records, and what was written reads back.
+TEST(store, consecutive_groups_through_shared_buffers_write_only_their_own_records) {
+  temp_dir dir;
+  std::vector<std::vector<std::string>> groups;
+  store::options opts{4, false, true, false};
+  opts.commit_tap = [&groups](unsigned, std::string_view data) {
+    groups.push_back(batch_keys(data));
+    struct rebuild : rocksdb::WriteBatch::Handler {
+      rocksdb::WriteBatch wb;
+      void Put(const rocksdb::Slice& k, const rocksdb::Slice& v) override { EXPECT_TRUE(wb.Put(k, v).ok()); }
+      void Delete(const rocksdb::Slice& k) override { EXPECT_TRUE(wb.Delete(k).ok()); }
+    } again;
+    ASSERT_TRUE(rocksdb::WriteBatch(std::string(data)).Iterate(&again).ok());
+    // Past the header's sequence number, which the write assigned.
+    const std::string_view rebuilt = again.wb.Data();
+    EXPECT_TRUE(rebuilt.substr(8) == data.substr(8)) << rebuilt.size() << " against " << data.size();
+  };
+  auto s = store::store::open(dir.path() / "db", opts);
+  ASSERT_TRUE(s.ok());
+  store::batch_buffers buffers;
+  std::string letter;
+  for (int i = 0; i < 100; ++i) letter += "居民反映楼道灯坏了";
+  {
+    store::batch b(**s, 1, 0, nullptr, nullptr, nullptr, &buffers);
+    for (int i = 0; i < 300; ++i) b.mark_consumed("appeals/" + std::to_string(i), 1000 + i);
+    for (int i = 0; i < 50; ++i) b.stage_dead_letter(letter);
+    ASSERT_TRUE((*s)->commit(b).ok());
+  }
+  {
+    store::batch b(**s, 1, 0, nullptr, nullptr, nullptr, &buffers);
+    b.mark_consumed("appeals/7", 7777);
+    b.erase(store::meta_key(1, "in|appeals/8"));
+    ASSERT_TRUE((*s)->commit(b).ok());
+  }
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].size(), 300u + 50u + 1u);  // offsets, dead letters, their sequence
+  EXPECT_EQ(groups[1], (std::vector<std::string>{store::meta_key(1, "in|appeals/7"), store::meta_key(1, "in|appeals/8")}));
+  const auto value = [&s](const std::string& key) { return *(*s)->read(key); };
+  EXPECT_EQ(value(store::meta_key(1, "in|appeals/7")), "7777");
+  EXPECT_EQ(value(store::meta_key(1, "in|appeals/8")), std::nullopt);
+  EXPECT_EQ(value(store::meta_key(1, "in|appeals/9")), "1009");
+  EXPECT_EQ(value(store::dead_letter_key(1, 50)), letter);
 }
 
 TEST(store, the_commit_tap_sees_exactly_the_batches_that_were_written) {
