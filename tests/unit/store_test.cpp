@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <random>
 #include <thread>
 
 #include "domain/codec.h"
@@ -20,6 +21,7 @@
 #include "store/backup.h"
 #include "store/fsck.h"
 #include "store/key_format.h"
+#include "store/key_order.h"
 #include "store/outbox.h"
 #include "store/rows.h"
 #include "store/store.h"
@@ -694,6 +696,40 @@ TEST(store, a_group_is_sorted_whatever_its_families_and_staging_order) {
     std::sort(expected.begin(), expected.end());
     expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
     EXPECT_EQ(written, expected);
+  }
+}
+
+// sort_by_key must give exactly what a stable sort by key gives, whatever the keys:
+// shared prefixes of any length, keys that are prefixes of others, zero and 0xFF bytes,
+// repeated keys (whose writes keep their staging order), Chinese text, one family or many.
+TEST(key_order, sorts_as_a_stable_sort_by_key_does) {
+  std::mt19937 rng(2026);
+  const std::vector<std::string> stems = {"p007|t|17710", "p007|e|T20261207-007-000", "p007|o|000000000000", "p007|", "",
+                                          "p007|c|润泰社区|", std::string("p007|\0\0", 7), "p007|\xff"};
+  const std::string alphabet = std::string("0123|") + '\0' + '\xff' + '\x01' + "ab润";
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> keys;
+    const std::size_t n = 1 + rng() % 400;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!keys.empty() && rng() % 5 == 0) {
+        keys.push_back(keys[rng() % keys.size()]);  // written again
+        continue;
+      }
+      std::string k = round % 3 == 0 ? stems[0] : stems[rng() % stems.size()];
+      const std::size_t tail = rng() % (round % 2 ? 3 : 20);
+      for (std::size_t j = 0; j < tail; ++j) k += alphabet[rng() % alphabet.size()];
+      keys.push_back(k);
+    }
+    std::vector<store::keyed_write> writes, scratch;
+    for (std::uint32_t i = 0; i < keys.size(); ++i) writes.push_back({keys[i], i});
+    auto expected = writes;
+    std::stable_sort(expected.begin(), expected.end(),
+                     [](const store::keyed_write& a, const store::keyed_write& b) { return a.key < b.key; });
+    store::sort_by_key(writes, scratch);
+    ASSERT_EQ(writes.size(), expected.size());
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      ASSERT_EQ(writes[i].index, expected[i].index) << "round " << round << " at " << i;
+    }
   }
 }
 
