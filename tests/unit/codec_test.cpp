@@ -5,9 +5,11 @@
 // the shipped demo rulebook (see tests/unit/codec_command_test.cpp for inbound commands).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -346,7 +348,7 @@ TEST(codec, strings_are_escaped_exactly_as_boost_json_escapes_them) {
 }
 
 TEST(codec, random_strings_are_escaped_as_boost_json_escapes_them_at_any_position) {
-  // Escapes land anywhere relative to the encoder's 8-byte fast path.
+  // Escapes land anywhere relative to the encoder's 16- and 8-byte fast paths.
   const std::vector<std::string> pieces = {"a", "Z", " ", "\"", "\\", "\n", "\t", std::string(1, '\0'), "\x01", "\x1f",
                                            "\x7f", "/", "网", "格", "😀", "0123456"};
   std::mt19937 rng(6);
@@ -423,6 +425,37 @@ TEST(codec, repeated_and_alternating_instants_are_each_written_as_themselves) {
   ASSERT_TRUE(back.ok()) << back.err().message;
   EXPECT_EQ(back->warn_at, c.warn_at);
   EXPECT_EQ(back->stopped_at, b);
+}
+
+// The encoders copy enum names and event types without escaping them (text_writer::word):
+// every such name must be a plain lowercase ASCII word.
+TEST(codec, every_name_written_unescaped_is_a_plain_word) {
+  const auto plain = [](std::string_view n) {
+    return !n.empty() && std::all_of(n.begin(), n.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  };
+  std::size_t checked = 0;
+  const auto each = [&](auto name_of) {
+    for (int i = 0;; ++i) {
+      std::string_view n;
+      try {
+        n = name_of(i);
+      } catch (const std::out_of_range&) {
+        return;
+      }
+      EXPECT_TRUE(plain(n)) << n;
+      ++checked;
+    }
+  };
+  each([](int i) { return to_string(static_cast<status>(i)); });
+  each([](int i) { return to_string(static_cast<level>(i)); });
+  each([](int i) { return to_string(static_cast<channel>(i)); });
+  each([](int i) { return to_string(static_cast<severity>(i)); });
+  each([](int i) { return to_string(static_cast<priority>(i)); });
+  each([](int i) { return to_string(static_cast<escalation_reason>(i)); });
+  each([](int i) { return to_string(static_cast<clock_kind>(i)); });
+  each([](int i) { return to_string(static_cast<role>(i)); });
+  EXPECT_GT(checked, 30u);
+  for (const auto& e : all_events()) EXPECT_TRUE(plain(event_type(e.body))) << event_type(e.body);
 }
 
 TEST(codec, decode_event_rejects_an_unknown_type_and_a_bad_time) {
