@@ -28,15 +28,19 @@ inline std::string pad(std::uint64_t v, int width) {
   return out;
 }
 
-// "p007|<family>|" with room for `rest` more characters.
+// "p007|<family>|" with room for `rest` more characters (written at once: several keys
+// start this way for every staged command).
 inline std::string key_start(unsigned partition, char family, std::size_t rest) {
+  char head[1 + 20 + 3];
+  char* p = head;
+  *p++ = 'p';
+  p = digits::put_padded(p, partition, 3);
+  *p++ = '|';
+  *p++ = family;
+  *p++ = '|';
   std::string k;
-  k.reserve(7 + rest);
-  k += 'p';
-  append_padded(k, partition, 3);
-  k += '|';
-  k += family;
-  k += '|';
+  k.reserve(static_cast<std::size_t>(p - head) + rest);
+  k.append(head, static_cast<std::size_t>(p - head));
   return k;
 }
 

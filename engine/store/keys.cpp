@@ -107,13 +107,21 @@ std::string meta_key(unsigned partition, std::string_view name) {
   return k;
 }
 
-std::string duplicate_prefix(unsigned partition, std::string_view category, std::string_view scope) {
-  auto k = key_start(partition, kDuplicate, category.size() + scope.size() + 2);
+namespace {
+// The prefix, with room for `more` characters after it.
+std::string duplicate_prefix_with_room(unsigned partition, std::string_view category, std::string_view scope,
+                                       std::size_t more) {
+  auto k = key_start(partition, kDuplicate, category.size() + scope.size() + 2 + more);
   k += category;
   k += '|';
   k += scope;
   k += '|';
   return k;
+}
+}  // namespace
+
+std::string duplicate_prefix(unsigned partition, std::string_view category, std::string_view scope) {
+  return duplicate_prefix_with_room(partition, category, scope, 0);
 }
 
 std::string duplicate_key_from(std::string_view prefix, instant since) {
@@ -152,8 +160,7 @@ std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std:
   if (!t.exists()) return out;
   out.reserve(2 * kClockCount + 3);
   if (is_open(t.st)) {
-    auto dup = duplicate_prefix(partition, t.category, dup_scope);
-    dup.reserve(dup.size() + 14 + t.id.size());
+    auto dup = duplicate_prefix_with_room(partition, t.category, dup_scope, 14 + t.id.size());
     append_padded(dup, key_ms(t.created_at), 13);
     dup += '|';
     dup += t.id;

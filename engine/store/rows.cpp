@@ -229,7 +229,9 @@ std::string stats_from(unsigned partition, std::string_view community_id, instan
 }
 
 std::string stats_key(unsigned partition, const ticket& t) {
-  auto k = stats_prefix(partition, t.community_id);
+  auto k = key_start(partition, kStats, t.community_id.size() + 15 + t.id.size());  // sized once
+  k += t.community_id;
+  k += '|';
   append_padded(k, ms_field(t.created_at), 13);
   k += '|';
   k += t.id;
