@@ -137,9 +137,14 @@ class engine {
   };
   // A group decided and written: its outcomes wait here for its WAL sync (or, when it
   // needs none, are handed out at once).
+  // A queued command's answer and its start, once its job is in a flight's jobs.
+  struct waiting {
+    callback done;
+    std::chrono::steady_clock::time_point enqueued{};
+  };
   struct flight {
     slot* owner = nullptr;
-    std::vector<queued> work;
+    std::vector<waiting> work;  // in the order of jobs
     std::vector<job> jobs;
     std::vector<outcome> results;
     instant now{};
