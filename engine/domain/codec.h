@@ -32,7 +32,12 @@ json::object encode(const event& e);
 json::object encode(const ticket& t);
 
 result<appeal> decode_appeal(const json::value& v);
+// The same from an object already in hand: passing one to the overload above would copy
+// it into a temporary value first (every allocation of every member), which the Kafka
+// edge, the API and every snapshot decode had paid per appeal.
+result<appeal> decode_appeal(const json::object& o);
 result<sla_clock> decode_clock(const json::value& v);
+result<sla_clock> decode_clock(const json::object& o);  // as decode_appeal(object)
 result<event> decode_event(const json::value& v);
 result<ticket> decode_ticket(const json::value& v);
 

@@ -160,7 +160,11 @@ result<event_body> decode_body(std::string_view type, const reader& r) {
 
 result<appeal> decode_appeal(const json::value& v) {
   if (!v.is_object()) return make_error("invalid_field", "an appeal must be a JSON object");
-  const reader r(v.as_object(), "");
+  return decode_appeal(v.as_object());
+}
+
+result<appeal> decode_appeal(const json::object& o) {
+  const reader r(o, "");
   appeal a;
   DS_TRY(via, r.enumeration<channel>("channel", parse_channel, channel::hotline,
                                      "hotline, grid_worker, app, qr_plate, integration"));
@@ -196,7 +200,11 @@ result<appeal> decode_appeal(const json::value& v) {
 
 result<sla_clock> decode_clock(const json::value& v) {
   if (!v.is_object()) return make_error("invalid_field", "a clock must be a JSON object");
-  const reader r(v.as_object(), "clock");
+  return decode_clock(v.as_object());
+}
+
+result<sla_clock> decode_clock(const json::object& o) {
+  const reader r(o, "clock");
   sla_clock c;
   DS_TRY(state, r.str("state", true));
   if (state == "idle") return c;
