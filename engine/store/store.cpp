@@ -71,7 +71,10 @@ void batch_buffers::trim() {
   constexpr std::size_t kKeep = 4 << 20;
   if (arena_.capacity() > kKeep) std::string().swap(arena_);
   if (staged_.capacity() > kKeep / 400) std::vector<staged_write>().swap(staged_);
-  if (sorted_.Data().capacity() > kKeep) sorted_ = written_batch();
+  if (sorted_.Data().capacity() > kKeep) {
+    sorted_.Clear();
+    std::string(sorted_.rep()).swap(sorted_.rep());  // the header alone, in a fresh string
+  }
 }
 
 batch::batch(store& s, unsigned partition, std::size_t reserve_bytes, ticket_cache* cache, duplicate_cache* duplicates,

@@ -129,9 +129,16 @@ class batch_buffers {
   void trim();
 
   // A WriteBatch whose records batch::finish() writes into its serialized form itself
-  // (write_batch_rep.h), after Clear(), which keeps the buffer for the next group.
+  // (write_batch_rep.h), after Clear(), which keeps the buffer for the next group. Never
+  // assigned: RocksDB assigns a WriteBatch by destroying it and constructing a plain
+  // WriteBatch in its place, which would leave no written_batch there (UBSan's vptr
+  // check caught it); trim() clears and shrinks it instead.
   class written_batch : public rocksdb::WriteBatch {
    public:
+    written_batch() = default;
+    written_batch(const written_batch&) = delete;
+    written_batch& operator=(const written_batch&) = delete;
+    written_batch& operator=(written_batch&&) = delete;
     std::string& rep() { return rep_; }
   };
 
