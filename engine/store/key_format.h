@@ -3,6 +3,7 @@
 // the store).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -12,8 +13,13 @@
 #include <vector>
 
 #include "domain/digits.h"
+#include "domain/time.h"
 
 namespace doorstep::store::key_format {
+
+// An instant as keys and rows hold it: epoch milliseconds, none before the epoch (keys
+// pad it to 13 digits).
+inline std::uint64_t ms_field(instant t) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t))); }
 
 // Keys are built on every staged write (twice per index entry: before and after), so
 // they are appended in place rather than formatted.

@@ -10,11 +10,6 @@
 namespace doorstep::store {
 using namespace key_format;
 
-namespace {
-// An instant as keys hold it: milliseconds, none before the epoch (13 digits).
-std::uint64_t key_ms(instant t) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t))); }
-}  // namespace
-
 std::string partition_prefix(unsigned partition) {
   std::string k = "p";
   append_padded(k, partition, 3);
@@ -56,7 +51,7 @@ std::string timer_key(unsigned partition, std::string_view ticket_id, const pend
     *p++ = '|';
     *p++ = kTimer;
     *p++ = '|';
-    p = digits::put_padded(p, key_ms(t.at), 13);
+    p = digits::put_padded(p, ms_field(t.at), 13);
     for (const auto part : {ticket_id, clock, kind}) {
       *p++ = '|';
       std::memcpy(p, part.data(), part.size());
@@ -128,7 +123,7 @@ std::string duplicate_key_from(std::string_view prefix, instant since) {
   std::string k;
   k.reserve(prefix.size() + 14);
   k += prefix;
-  append_padded(k, key_ms(since), 13);
+  append_padded(k, ms_field(since), 13);
   k += '|';
   return k;
 }
@@ -161,7 +156,7 @@ std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std:
   out.reserve(2 * kClockCount + 3);
   if (is_open(t.st)) {
     auto dup = duplicate_prefix_with_room(partition, t.category, dup_scope, 14 + t.id.size());
-    append_padded(dup, key_ms(t.created_at), 13);
+    append_padded(dup, ms_field(t.created_at), 13);
     dup += '|';
     dup += t.id;
     out.push_back({std::move(dup), {}});

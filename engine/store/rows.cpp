@@ -11,8 +11,6 @@ using namespace key_format;
 
 namespace {
 
-std::uint64_t ms_field(instant t) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_millis(t))); }
-
 void append_number(std::string& out, std::int64_t v) {
   char buf[20];
   const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
@@ -215,11 +213,18 @@ stats_history fold_history(stats_history h, const std::vector<event>& events) {
   return h;
 }
 
-std::string stats_prefix(unsigned partition, std::string_view community_id) {
-  auto k = key_start(partition, kStats, community_id.size() + 1);
+namespace {
+// The prefix, with room for `more` characters after it.
+std::string stats_prefix_with_room(unsigned partition, std::string_view community_id, std::size_t more) {
+  auto k = key_start(partition, kStats, community_id.size() + 1 + more);
   k += community_id;
   k += '|';
   return k;
+}
+}  // namespace
+
+std::string stats_prefix(unsigned partition, std::string_view community_id) {
+  return stats_prefix_with_room(partition, community_id, 0);
 }
 
 std::string stats_from(unsigned partition, std::string_view community_id, instant from) {
@@ -229,9 +234,7 @@ std::string stats_from(unsigned partition, std::string_view community_id, instan
 }
 
 std::string stats_key(unsigned partition, const ticket& t) {
-  auto k = key_start(partition, kStats, t.community_id.size() + 15 + t.id.size());  // sized once
-  k += t.community_id;
-  k += '|';
+  auto k = stats_prefix_with_room(partition, t.community_id, 14 + t.id.size());  // sized once
   append_padded(k, ms_field(t.created_at), 13);
   k += '|';
   k += t.id;
