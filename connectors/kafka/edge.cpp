@@ -34,6 +34,13 @@ result<std::unique_ptr<edge>> edge::open(store::store& s, const config::kafka_se
 
 edge::~edge() { stop(); }
 
+void edge::attach(runtime::engine_options& o) {
+  o.commit_events = true;
+  o.on_commit = [r = relay_.get()](unsigned p, std::vector<store::staged_event> events) {
+    r->committed(p, std::move(events));
+  };
+}
+
 status_result edge::start_consumer(runtime::engine& eng) {
   consumer_ = std::make_unique<consumer>(eng, *settings_, bootstrap_, probe_.get());
   return consumer_->start();

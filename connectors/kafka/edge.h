@@ -2,8 +2,9 @@
 // The whole Kafka edge of one engine process: optionally an embedded dev broker, the
 // outbox relay and the inbound consumer, started and stopped in the order exactness
 // needs. Lifecycle (cli/serve.cpp):
-//   open()            broker (embedded) + relay, before the engine (the engine's
-//                     on_commit hook calls notify())
+//   open()            broker (embedded) + relay, before the engine
+//   attach()          the engine's options: each committed group's ticket events go
+//                     to the relay (engine_options::on_commit)
 //   start_consumer()  once the engine runs
 //   stop_consumer()   first on shutdown: everything read is committed
 //   stop()            last: everything committed is published (bounded wait)
@@ -33,7 +34,9 @@ class edge {
                                             prometheus::Registry* registry);
   ~edge();
 
-  void notify(unsigned partition) { relay_->notify(partition); }
+  // Sets the engine's on_commit so every committed group hands its ticket events to the
+  // relay, which publishes them without reading them back from the store.
+  void attach(runtime::engine_options& o);
   [[nodiscard]] status_result start_consumer(runtime::engine& eng);
   void stop_consumer();
   void stop();

@@ -7,13 +7,20 @@ namespace {
 
 constexpr std::uint64_t kWindow = 2000;  // unacknowledged messages per lane
 constexpr unsigned kLaneBits = 12;       // opaque = seq << kLaneBits | lane index
+static_assert(relay::kMemoryEntries == 2 * kWindow, "a window in flight and as many waiting");
+// The bytes of handed-over ticket events a lane keeps; beyond, and beyond the relay's
+// memory_entries_, the oldest are dropped and read back from the store if needed again.
+constexpr std::size_t kMemoryBytes = 4 << 20;
+
+std::size_t bytes_of(const store::staged_event& e) { return e.entry.size() + e.json.size(); }
 
 const char* header_value(std::string_view v) { return v.data(); }
 
 }  // namespace
 
-relay::relay(store::store& s, const config::kafka_settings& k, std::string bootstrap, probe* p)
-    : store_(s), settings_(k), bootstrap_(std::move(bootstrap)), probe_(p) {
+relay::relay(store::store& s, const config::kafka_settings& k, std::string bootstrap, probe* p,
+             std::size_t memory_entries)
+    : store_(s), settings_(k), bootstrap_(std::move(bootstrap)), probe_(p), memory_entries_(memory_entries) {
   for (auto which : {store::stream::ticket_events, store::stream::dead_letters}) {
     for (unsigned part = 0; part < s.partitions(); ++part) {
       auto l = std::make_unique<lane>();
@@ -87,6 +94,25 @@ void relay::notify(unsigned p) {
   wake_.notify_one();
 }
 
+void relay::committed(unsigned p, std::vector<store::staged_event> events) {
+  if (!events.empty() && memory_entries_ > 0 && p < lanes_.size() &&
+      lanes_[p]->which == store::stream::ticket_events && lanes_[p]->partition == p) {
+    auto& l = *lanes_[p];
+    std::lock_guard lock(l.handed_mu);
+    // Not taken for a while (the thread is flushing or stopping): those will be read
+    // from the store instead.
+    if (l.handed.size() >= memory_entries_ || l.handed_bytes >= kMemoryBytes) {
+      l.handed.clear();
+      l.handed_bytes = 0;
+    }
+    for (auto& e : events) {
+      l.handed_bytes += bytes_of(e);
+      l.handed.push_back(std::move(e));
+    }
+  }
+  notify(p);
+}
+
 void relay::stop(std::chrono::milliseconds flush) {
   if (!thread_.joinable()) return;
   flush_ = flush;
@@ -132,6 +158,26 @@ void relay::on_delivery(const rd_kafka_message_t& m) {
   }
 }
 
+bool relay::produce_event(std::uint64_t seq, std::string_view ticket_id, std::string_view event_id,
+                          std::string_view type, std::string_view json, lane& l, std::size_t index) {
+  void* tag = reinterpret_cast<void*>(static_cast<std::uintptr_t>(seq << kLaneBits | index));
+  const auto err = rd_kafka_producev(
+      producer_.get(), RD_KAFKA_V_TOPIC(settings_.ticket_events_topic.c_str()),
+      RD_KAFKA_V_KEY(ticket_id.data(), ticket_id.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(json.data()), json.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_HEADER("doorstep.event_id", event_id.data(), static_cast<ssize_t>(event_id.size())),
+      RD_KAFKA_V_HEADER("doorstep.event_type", type.data(), static_cast<ssize_t>(type.size())),
+      RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
+  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+  if (err) {
+    if (probe_) probe_->delivery_error(store::to_string(l.which));
+    l.rewind = true;
+    return false;
+  }
+  ++l.in_flight;
+  return true;
+}
+
 bool relay::produce(const store::outbox_entry& e, lane& l, std::size_t index) {
   void* tag = reinterpret_cast<void*>(static_cast<std::uintptr_t>(e.seq << kLaneBits | index));
   rd_kafka_resp_err_t err;
@@ -146,15 +192,7 @@ bool relay::produce(const store::outbox_entry& e, lane& l, std::size_t index) {
       on_delivery(fake);
       return true;
     }
-    const std::string& event_id = entry->event_id;
-    const std::string& type = entry->type;
-    err = rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(settings_.ticket_events_topic.c_str()),
-                            RD_KAFKA_V_KEY(entry->ticket_id.data(), entry->ticket_id.size()),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(entry->json.data()), entry->json.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_HEADER("doorstep.event_id", event_id.c_str(), static_cast<ssize_t>(event_id.size())),
-                            RD_KAFKA_V_HEADER("doorstep.event_type", type.c_str(), static_cast<ssize_t>(type.size())),
-                            RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
+    return produce_event(e.seq, entry->ticket_id, entry->event_id, entry->type, entry->json, l, index);
   } else {
     auto d = store::decode_dead_letter(e.value);
     if (!d) {
@@ -217,10 +255,62 @@ void relay::read_failed(lane& l, const error& e) {
   l.dirty = true;
 }
 
-// Sends what lane `l` has committed beyond what is in flight. Returns true when it sent
-// something.
+// Moves the events handed to lane `l` into its memory, which stays one run of
+// consecutive sequences (a gap, which the engine's in-order handover never makes,
+// empties it first), then drops what is acknowledged and, past the bounds, the oldest.
+void relay::take_handed(lane& l) {
+  std::vector<store::staged_event> handed;
+  {
+    std::lock_guard lock(l.handed_mu);
+    handed.swap(l.handed);
+    l.handed_bytes = 0;
+  }
+  auto& m = l.memory;
+  for (auto& e : handed) {
+    if (!m.empty() && e.seq != m.back().seq + 1) {
+      m.clear();
+      l.memory_bytes = 0;
+    }
+    l.memory_bytes += bytes_of(e);
+    m.push_back(std::move(e));
+  }
+  while (!m.empty() &&
+         (m.front().seq <= l.delivered || m.size() > memory_entries_ || l.memory_bytes > kMemoryBytes)) {
+    l.memory_bytes -= bytes_of(m.front());
+    m.pop_front();
+  }
+}
+
+// Sends up to `room` entries from the lane's memory, from its next sequence on, when
+// memory holds that sequence. Returns true when it sent something.
+bool relay::send_from_memory(lane& l, std::size_t index, std::uint64_t room) {
+  auto& m = l.memory;
+  std::uint64_t sent = 0;
+  for (auto i = l.next - m.front().seq; i < m.size() && sent < room; ++i) {
+    const auto& e = m[i];
+    const auto ref = store::parse_event_reference(e.entry);
+    if (!ref) {  // cannot happen for what a batch staged; the store path reports and skips it
+      m.clear();
+      l.memory_bytes = 0;
+      l.dirty = true;
+      return sent > 0;
+    }
+    if (!produce_event(e.seq, ref->ticket_id, ref->event_id, ref->type, e.json, l, index)) {
+      l.dirty = true;  // try the rest later
+      return sent > 0;
+    }
+    l.next = e.seq + 1;
+    ++sent;
+  }
+  if (sent == room) l.dirty = true;
+  return sent > 0;
+}
+
+// Sends what lane `l` has committed beyond what is in flight: from memory what was
+// handed over, the rest read from the store. Returns true when it sent something.
 bool relay::fill(lane& l, std::size_t index) {
   if (!l.cursor_known && !load_cursor(l)) return false;
+  if (l.which == store::stream::ticket_events) take_handed(l);
   if (l.rewind) {
     if (l.in_flight > 0) return false;  // wait for the rest of the window to report
     l.rewind = false;
@@ -233,7 +323,12 @@ bool relay::fill(lane& l, std::size_t index) {
     return false;
   }
   const auto room = kWindow - l.in_flight;
-  const auto entries = store::read_stream(store_, l.partition, l.which, l.next - 1, room);
+  const auto& m = l.memory;
+  if (!m.empty() && l.next >= m.front().seq && l.next <= m.back().seq) return send_from_memory(l, index, room);
+  // Not in memory: read from the store, up to where memory starts.
+  auto limit = room;
+  if (!m.empty() && l.next < m.front().seq) limit = std::min(room, m.front().seq - l.next);
+  const auto entries = store::read_stream(store_, l.partition, l.which, l.next - 1, limit);
   if (!entries) {
     read_failed(l, entries.err());
     return false;
@@ -245,10 +340,11 @@ bool relay::fill(lane& l, std::size_t index) {
       l.dirty = true;  // try the rest later
       return sent;
     }
+    if (l.which == store::stream::ticket_events) read_from_store_.fetch_add(1, std::memory_order_relaxed);
     l.next = e.seq + 1;
     sent = true;
   }
-  if (entries->size() == room) l.dirty = true;
+  if (entries->size() == limit) l.dirty = true;  // more in the store, or memory next
   return sent;
 }
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -23,7 +24,14 @@ namespace doorstep::kafka {
 
 class relay {
  public:
-  relay(store::store& s, const config::kafka_settings& k, std::string bootstrap, probe* p = nullptr);
+  // Ticket events a lane keeps in memory by default (see committed()): a window of
+  // unacknowledged messages and as many waiting.
+  static constexpr std::size_t kMemoryEntries = 4000;
+
+  // `memory_entries`: how many handed-over ticket events each partition's lane keeps
+  // (also bounded to 4 MiB); 0 sends everything from the store.
+  relay(store::store& s, const config::kafka_settings& k, std::string bootstrap, probe* p = nullptr,
+        std::size_t memory_entries = kMemoryEntries);
   ~relay();
   relay(const relay&) = delete;
   relay& operator=(const relay&) = delete;
@@ -35,12 +43,21 @@ class relay {
   [[nodiscard]] status_result start();
   // Thread-safe, cheap: partition `p` committed something (the engine's on_commit).
   void notify(unsigned p);
+  // Thread-safe: partition `p` committed these ticket events (the engine's on_commit
+  // with commit_events), in outbox order. The relay sends them from memory instead of
+  // reading them back from the store, which stays the truth: whatever the relay does
+  // not hold (entries committed before it started, or dropped past its memory's bound
+  // while Kafka is slow) it reads from there. Also notifies.
+  void committed(unsigned p, std::vector<store::staged_event> events);
   // Sends what is committed, waits up to `flush` for acknowledgements, records them
   // and stops. Idempotent.
   void stop(std::chrono::milliseconds flush = std::chrono::seconds(10));
 
   // Entries acknowledged so far (tests, benchmarks).
   std::uint64_t published() const { return published_.load(); }
+  // Ticket events sent so far that were read from the store, not handed over by
+  // committed() (tests, benchmarks).
+  std::uint64_t read_from_store() const { return read_from_store_.load(); }
 
  private:
   struct lane {
@@ -55,6 +72,15 @@ class relay {
     bool cursor_known = false;      // `delivered` was read from the store
     bool read_failing = false;      // the last read of this lane failed (logged once)
     std::atomic<bool> dirty{true};
+    // Ticket events handed over by committed(): the engine's threads append to `handed`
+    // under `handed_mu`; the relay's thread moves them into `memory`, a run of
+    // consecutive sequences after the cursor, and sends from there. Bounded: past
+    // memory_entries_ or 4 MiB the oldest are dropped (read back if needed).
+    std::mutex handed_mu;
+    std::vector<store::staged_event> handed;
+    std::size_t handed_bytes = 0;
+    std::deque<store::staged_event> memory;
+    std::size_t memory_bytes = 0;
   };
 
   result<handle> make_producer();
@@ -64,6 +90,10 @@ class relay {
   bool load_cursor(lane& l);
   void read_failed(lane& l, const error& e);
   bool produce(const store::outbox_entry& e, lane& l, std::size_t index);
+  bool produce_event(std::uint64_t seq, std::string_view ticket_id, std::string_view event_id, std::string_view type,
+                     std::string_view json, lane& l, std::size_t index);
+  void take_handed(lane& l);
+  bool send_from_memory(lane& l, std::size_t index, std::uint64_t room);
   void on_delivery(const rd_kafka_message_t& m);
   void save_cursors();
   static void delivery_callback(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
@@ -80,7 +110,9 @@ class relay {
   bool woken_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> published_{0};
+  std::atomic<std::uint64_t> read_from_store_{0};
   std::chrono::milliseconds flush_{0};
+  std::size_t memory_entries_;
 };
 
 }  // namespace doorstep::kafka

@@ -149,7 +149,7 @@ int run_serve(const config::loaded_config& cfg, const serve_options& opts, std::
     edge = std::move(*e);
   }
   runtime::engine_options eopts{opts.threads, cfg.engine.group_commit_max, true, &engine_probe};
-  if (edge) eopts.on_commit = [e = edge.get()](unsigned p) { e->notify(p); };
+  if (edge) edge->attach(eopts);
   runtime::engine eng(cfg.rules, **st, *clk, eopts);
   if (edge) {
     if (auto r = edge->start_consumer(eng); !r) {

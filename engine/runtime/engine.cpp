@@ -14,6 +14,7 @@ engine::engine(std::shared_ptr<const routing::rulebook> rules, store::store& s, 
     : rules_(std::move(rules)), store_(s), clock_(c), opts_(opts), pool_(opts.threads) {
   for (unsigned p = 0; p < s.partitions(); ++p) {
     parts_.push_back(std::make_unique<slot>(pool_, p, s, *rules_));
+    parts_.back()->core.keep_committed_events(opts_.on_commit && opts_.commit_events);
   }
   if (opts_.probe) {
     // The gauges start from the worklist rows: a few hundred bytes per ticket, not a
@@ -166,6 +167,7 @@ void engine::drain(slot& s) {
   f.committed = !s.core.failure();
   f.bytes = s.core.last_commit_bytes();
   f.earliest_timer_ms = s.core.last_commit_earliest_timer_ms();
+  f.events = s.core.take_committed_events();
   // A group that wrote nothing still waits when one before it does: its answers (a
   // replay of a ticket that group created, say) must not overtake that group's sync.
   if (pipelined_ && f.committed && (f.bytes > 0 || s.in_flight > 0)) {
@@ -209,7 +211,7 @@ void engine::finish(slot& s, flight f, const std::optional<error>& sync_failed) 
     for (const auto& w : f.work) latencies.push_back(std::chrono::duration<double>(done - w.enqueued).count());
     record(f.jobs, f.results, f.now, done - f.started, latencies, f.bytes);
   }
-  if (opts_.on_commit && f.committed) opts_.on_commit(s.core.index());
+  if (opts_.on_commit && f.committed) opts_.on_commit(s.core.index(), std::move(f.events));
   for (std::size_t i = 0; i < f.work.size(); ++i) {
     if (f.work[i].done) f.work[i].done(std::move(f.results[i]));
   }

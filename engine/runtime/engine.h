@@ -42,8 +42,12 @@ struct engine_options {
   bool arm_timers = true;  // real clock: fire deadlines as they come due
   metrics::engine_probe* probe = nullptr;  // optional
   // Called on the partition's strand after each group commit that stored something
-  // (e.g. wakes the outbox relay). Must not block.
-  std::function<void(unsigned partition)> on_commit;
+  // (e.g. wakes the outbox relay), in commit order, once the group is acknowledged
+  // (after its WAL sync when the store syncs). Must not block. With `commit_events`
+  // it is handed the ticket events the group committed, in outbox order (the relay
+  // publishes them without reading them back); otherwise `events` is empty.
+  std::function<void(unsigned partition, std::vector<store::staged_event> events)> on_commit;
+  bool commit_events = false;
 };
 
 class engine {
@@ -146,6 +150,7 @@ class engine {
     slot* owner = nullptr;
     std::vector<waiting> work;  // in the order of jobs
     std::vector<job> jobs;
+    std::vector<store::staged_event> events;  // for on_commit (engine_options::commit_events)
     std::vector<outcome> results;
     instant now{};
     std::chrono::steady_clock::time_point started{};

@@ -37,12 +37,14 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   out.reserve(jobs.size());
   last_commit_bytes_ = 0;
   last_commit_earliest_timer_ms_ = INT64_MAX;
+  committed_events_.clear();
   if (failure_) {
     for (std::size_t i = 0; i < jobs.size(); ++i) out.push_back(rejected(*failure_));
     return out;
   }
   store::batch b(store_, index_, jobs.size() * bytes_per_command_ * 5 / 4, &tickets_, &duplicates_, &meta_,
                  &buffers_);
+  if (keep_events_) b.keep_staged_events();
   for (const auto& j : jobs) {
     out.push_back(j.in ? run_inbound(b, j, j.at.value_or(clock_now)) : run_one(b, j.cmd, j.at.value_or(clock_now)));
     const bool inbound_storage = j.in && out.back().err && out.back().err->code == "storage";
@@ -79,6 +81,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
   }
   last_commit_earliest_timer_ms_ = b.earliest_timer_ms();
   b.committed();
+  committed_events_ = std::move(b.staged_events());
   return out;
 }
 

@@ -88,6 +88,13 @@ class partition {
   // INT64_MAX when it committed none with a pending timer.
   std::int64_t last_commit_earliest_timer_ms() const { return last_commit_earliest_timer_ms_; }
 
+  // With `on`, each execute() keeps the ticket events its group committed, for
+  // take_committed_events() (the engine hands them to the outbox relay).
+  void keep_committed_events(bool on) { keep_events_ = on; }
+  // The ticket events the last execute() committed, in outbox order (empty unless
+  // kept, and when it committed nothing); moved out.
+  std::vector<store::staged_event> take_committed_events() { return std::move(committed_events_); }
+
   // Pending timers due at or before `now`, oldest first, at most `limit`.
   // Error: the deadline index could not be read.
   result<std::vector<store::timer_entry>> due_timers(instant now, std::size_t limit) const;
@@ -122,6 +129,8 @@ class partition {
   std::optional<error> failure_;
   std::size_t last_commit_bytes_ = 0;
   std::int64_t last_commit_earliest_timer_ms_ = INT64_MAX;
+  bool keep_events_ = false;
+  std::vector<store::staged_event> committed_events_;
   store::store& store_;
   const routing::rulebook& rules_;
   // Bytes a command wrote on average in recent groups: a group reserves its commands'

@@ -350,7 +350,7 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
                   std::string_view dup_scope_before, std::string_view dup_scope_after,
                   const std::vector<std::pair<std::string, std::string>>& idempotency) {
   for (const auto& e : events) {
-    const auto text = codec::to_text(e);
+    auto text = codec::to_text(e);
     put(event_key(partition_, e.ticket_id, e.seq), text);
     if (!outbox_seq_) {
       outbox_seq_ = 0;
@@ -365,6 +365,7 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
     entry += '\t';
     entry += event_type(e.body);
     put(outbox_key(partition_, ++*outbox_seq_), entry);
+    if (keep_events_) events_.push_back({*outbox_seq_, std::move(entry), std::move(text)});
   }
   const ticket& after = *staged;
   // The snapshot's key is staged here, in order with the group's other writes to it; its

@@ -147,6 +147,16 @@ class batch_buffers {
   written_batch sorted_;              // staged_ in key order: what commit() writes
 };
 
+// A ticket event as a batch staged it for the outbox: `seq` its outbox sequence,
+// `entry` the outbox entry's value ("<ticket>\t<event id>\t<type>", store/outbox.h) and
+// `json` the event log's value. A partition hands its committed groups' events to the
+// outbox relay in this form, so the relay need not read them back from the store.
+struct staged_event {
+  std::uint64_t seq = 0;
+  std::string entry;
+  std::string json;
+};
+
 // A group of commands staged for one atomic commit on one partition.
 //
 // Writes are appended to one buffer (keys and values back to back, with a small record
@@ -227,6 +237,11 @@ class batch {
   // meta values (counters, sequences, offsets) to the caches.
   void committed();
 
+  // From now on, keeps each ticket event stage() stages (its text moved, not copied),
+  // in outbox order, for staged_events(): what a committed group hands to the relay.
+  void keep_staged_events() { keep_events_ = true; }
+  std::vector<staged_event>& staged_events() { return events_; }
+
   // The earliest deadline (ms) among the pending timers of the tickets staged in this
   // batch; INT64_MAX when none has one. The engine re-arms a partition's timer after a
   // group only when this is earlier than the deadline it waits for.
@@ -276,6 +291,8 @@ class batch {
   std::int64_t earliest_timer_ms_ = INT64_MAX;
   std::optional<std::uint64_t> outbox_seq_;
   std::optional<std::uint64_t> dlq_seq_;
+  bool keep_events_ = false;
+  std::vector<staged_event> events_;
   std::optional<error> read_failure_;
 };
 

@@ -197,7 +197,7 @@ kafka_engine_run run_kafka_engine(const config::kafka_settings& k, const std::st
   metrics::engine_probe engine_probe(registry.get());
   auto edge = unwrap(kafka::edge::open(*st, k, bootstrap, &registry.get()));
   runtime::engine_options eo{o.threads, o.group_commit_max, false, &engine_probe};
-  eo.on_commit = [e = edge.get()](unsigned p) { e->notify(p); };
+  edge->attach(eo);
   runtime::engine eng(demo_config().rules, *st, clk, eo);
 
   const auto cpu_at_start = process_cpu_seconds();

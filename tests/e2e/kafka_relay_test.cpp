@@ -11,6 +11,7 @@
 #include "kafka/relay.h"
 #include "runtime/engine.h"
 #include "store/fsck.h"
+#include "store/keys.h"
 #include "store/outbox.h"
 #include "support/faulty_fs.h"
 #include "support/test_support.h"
@@ -72,7 +73,10 @@ TEST_F(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
   kafka::relay relay(**st, k_, broker_->bootstrap(), &probe);
   runtime::simulated_clock clock(testing::at(2026, 3, 2, 9));
   runtime::engine_options opts{2, 64, false};
-  opts.on_commit = [&relay](unsigned p) { relay.notify(p); };
+  opts.commit_events = true;  // as serve wires it: rewinds are resent from the relay's memory
+  opts.on_commit = [&relay](unsigned p, std::vector<store::staged_event> events) {
+    relay.committed(p, std::move(events));
+  };
   runtime::engine eng(demo_config().rules, **st, clock, opts);
 
   // The cluster refuses the next few produce requests outright (not retriable).
@@ -128,6 +132,72 @@ TEST_F(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
     auto t = (*st)->load_ticket(id);
     EXPECT_EQ(seen[id].size(), (*t)->version) << id;
   }
+}
+
+// Ticket events handed over by the engine are sent from the relay's memory; what its
+// memory does not hold (here, with room for 8 a partition, most of what was committed
+// before the relay started) is read from the store. Either way every event is sent
+// once, in order, exactly as the event log holds it, and the cursors reach the end.
+TEST_F(kafka_relay, handed_over_events_are_sent_from_memory_and_the_rest_read_from_the_store) {
+  auto st = store::store::open(dir_.path() / "db", store::options{demo_config().engine.partitions, false, true, false});
+  ASSERT_TRUE(st.ok());
+  kafka::relay relay(**st, k_, broker_->bootstrap(), nullptr, 8);
+  runtime::simulated_clock clock(testing::at(2026, 3, 2, 9));
+  runtime::engine_options opts{2, 64, false};
+  opts.commit_events = true;
+  opts.on_commit = [&relay](unsigned p, std::vector<store::staged_event> events) {
+    relay.committed(p, std::move(events));
+  };
+  runtime::engine eng(demo_config().rules, **st, clock, opts);
+  const auto appeal = [&](int i) {
+    auto o = eng.execute(testing::submit(i % 2 ? "runtai-huayuan-b1" : "xingyan-g1", i % 3 ? "noise" : "garbage",
+                                         "memory-" + std::to_string(i), "第" + std::to_string(i) + "次反映：垃圾清运不及时"));
+    ASSERT_TRUE(o.ok()) << o.err->message;
+  };
+  const auto staged_now = [&] {
+    std::uint64_t n = 0;
+    for (unsigned p = 0; p < (*st)->partitions(); ++p) n += store::staged(**st, p, store::stream::ticket_events).value();
+    return n;
+  };
+  const auto wait_published = [&](std::uint64_t n) {
+    for (int i = 0; i < 300 && relay.published() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(relay.published(), n);
+  };
+
+  for (int i = 0; i < 40; ++i) appeal(i);  // handed over before the relay runs
+  const auto before_start = staged_now();
+  ASSERT_TRUE(relay.start().ok());
+  wait_published(before_start);
+  const auto read_back = relay.read_from_store();
+  EXPECT_GT(read_back, 0u) << "more was committed than the relay's memory holds";
+  EXPECT_LT(read_back, before_start) << "nothing was sent from memory";
+
+  for (int i = 40; i < 100; ++i) appeal(i);  // handed over while it runs
+  const auto staged = staged_now();
+  wait_published(staged);
+  relay.stop();
+  EXPECT_LT(relay.read_from_store(), staged);
+  for (unsigned p = 0; p < (*st)->partitions(); ++p) {
+    EXPECT_EQ(store::delivered(**st, p, store::stream::ticket_events).value(),
+              store::staged(**st, p, store::stream::ticket_events).value());
+  }
+
+  // Each event once, in order per ticket, byte for byte what the event log holds.
+  const auto messages = read_all(broker_->bootstrap(), k_.ticket_events_topic, 3);
+  EXPECT_EQ(messages.size(), staged);
+  std::map<std::string, std::uint64_t> highest;
+  for (const auto& text : messages) {
+    auto v = boost::json::parse(text).as_object();
+    const std::string id(v.at("ticket_id").as_string());
+    const auto seq = static_cast<std::uint64_t>(v.at("seq").as_int64());
+    EXPECT_EQ(seq, highest[id] + 1) << id;
+    highest[id] = seq;
+    std::optional<std::string> logged;
+    for (unsigned p = 0; p < (*st)->partitions() && !logged; ++p) logged = (*st)->get(store::event_key(p, id, seq));
+    ASSERT_TRUE(logged.has_value()) << id << "/" << seq;
+    EXPECT_EQ(*logged, text);
+  }
+  EXPECT_NE(messages.front().find("垃圾清运不及时"), std::string::npos);
 }
 
 // A relay that starts while its store cannot be read sends nothing (from a cursor it

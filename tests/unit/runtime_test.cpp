@@ -4,9 +4,12 @@
 
 #include <atomic>
 #include <future>
+#include <map>
+#include <mutex>
 
 #include "runtime/engine.h"
 #include "store/fsck.h"
+#include "store/outbox.h"
 #include "support/test_support.h"
 
 namespace doorstep {
@@ -253,6 +256,73 @@ TEST_F(runtime_test, many_concurrent_commands_commit_in_groups_and_stay_consiste
   // 4 places x 2 categories: everything else joined those 8 open tickets
   EXPECT_EQ(tickets.size(), 8u);
   expect_consistent();
+}
+
+// With commit_events, each group's ticket events reach on_commit once the group is
+// acknowledged (here after its WAL sync), in outbox order, every one once, each exactly
+// what the store's outbox entry and event log hold for its sequence: what the relay
+// publishes without reading them back.
+TEST(runtime_commit_events, each_group_hands_over_the_events_it_committed_in_outbox_order) {
+  temp_dir dir;
+  auto st = store::store::open(dir.path() / "db", store::options{demo_config().engine.partitions, true, true, false});
+  ASSERT_TRUE(st.ok()) << st.err().message;
+  runtime::simulated_clock clock(at(2026, 3, 2, 9));
+  std::mutex mu;
+  std::map<unsigned, std::vector<store::staged_event>> handed;
+  std::size_t calls = 0;
+  runtime::engine_options o{2, 64, false};
+  o.on_commit = [&](unsigned p, std::vector<store::staged_event> events) {
+    std::lock_guard lock(mu);
+    ++calls;
+    for (auto& e : events) handed[p].push_back(std::move(e));
+  };
+  const std::vector<std::string> places{"runtai-huayuan-b1", "xingyan-g1", "hongmei-xincun-b1", "jingfang-5"};
+  const auto post_all = [&](runtime::engine& eng, int n, const std::string& tag) {
+    std::vector<std::promise<runtime::outcome>> done(n);
+    for (int i = 0; i < n; ++i) {
+      auto c = submit(places[i % places.size()], i % 3 ? "noise" : "road_surface", tag + std::to_string(i),
+                      "第" + std::to_string(i) + "次反映：夜里施工噪音扰民");
+      eng.post(std::move(c), [&done, i](runtime::outcome r) { done[i].set_value(std::move(r)); });
+    }
+    for (auto& d : done) {
+      auto r = d.get_future().get();
+      ASSERT_TRUE(r.ok()) << r.err->message;
+    }
+  };
+  {
+    o.commit_events = true;
+    runtime::engine eng(demo_config().rules, **st, clock, o);
+    post_all(eng, 300, "handed-");
+  }
+  EXPECT_GE(handed.size(), 2u) << "the places span partitions";
+  ASSERT_FALSE(handed.begin()->second.empty());
+  EXPECT_NE(handed.begin()->second.front().json.find("夜里施工噪音扰民"), std::string::npos);
+  std::size_t total = 0;
+  for (unsigned p = 0; p < (*st)->partitions(); ++p) {
+    const auto staged = store::staged(**st, p, store::stream::ticket_events).value();
+    const auto& events = handed[p];
+    ASSERT_EQ(events.size(), staged) << "partition " << p;
+    auto outbox = store::read_stream(**st, p, store::stream::ticket_events, 0, staged + 1);
+    ASSERT_TRUE(outbox.ok());
+    ASSERT_EQ(outbox->size(), staged);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      EXPECT_EQ(events[i].seq, i + 1) << "partition " << p;
+      EXPECT_EQ(events[i].entry + "\n" + events[i].json, (*outbox)[i].value) << "partition " << p;
+    }
+    total += staged;
+  }
+  EXPECT_GE(total, 300u);  // every appeal logs at least its receipt
+
+  // Without commit_events on_commit is still called, with nothing handed.
+  handed.clear();
+  calls = 0;
+  {
+    o.commit_events = false;
+    runtime::engine eng(demo_config().rules, **st, clock, o);
+    post_all(eng, 20, "notified-");
+  }
+  EXPECT_GT(calls, 0u);
+  EXPECT_TRUE(handed.empty());
 }
 
 TEST_F(runtime_test, a_command_posted_with_its_own_time_is_decided_at_that_time_never_before_now) {
