@@ -1,5 +1,8 @@
 #include "kafka/messages.h"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <cstddef>
+
 #include "api/auth.h"
 #include "domain/codec.h"
 #include "domain/utf8.h"
@@ -103,7 +106,12 @@ std::optional<error> decode(const routing::rulebook& rules, const config::kafka_
   if (!m.key || m.key->empty()) {
     return make_error("wrong_key", "the message has no key; key it by the community id");
   }
-  auto parsed = codec::parse(m.payload);
+  // The parsed tree lives only while the command is decoded from it (the command holds
+  // strings of its own): in a stack buffer, spilling to the heap only for a large
+  // message, and dropped whole instead of node by node.
+  alignas(std::max_align_t) unsigned char buffer[8192];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  auto parsed = codec::parse(m.payload, &arena);
   if (!parsed) return make_error("invalid_json", parsed.err().message);
   if (!parsed->is_object()) return make_error("schema_violation", "the message must be a JSON object");
   cmd.by = actor{role::integration, "kafka:" + m.topic};

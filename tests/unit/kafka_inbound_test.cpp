@@ -45,6 +45,23 @@ TEST(kafka_messages, an_appeal_becomes_a_submit_on_the_partition_of_its_communit
   EXPECT_EQ(r.job.in->source(), "doorstep.appeals.v1/3");
 }
 
+// A message larger than the decoder's stack buffer (8 KiB) decodes as whole as a small
+// one: here a 30,000-byte description (routing takes it; deciding refuses it later as
+// longer than 4,000 bytes).
+TEST(kafka_messages, a_message_larger_than_the_decode_buffer_decodes_whole) {
+  std::string description;
+  for (int i = 0; i < 2000; ++i) description += "楼道堆物" + std::to_string(i % 10);
+  ASSERT_GT(description.size(), 20000u);
+  const std::string body = R"({"source_id":"12345-0002","category":"small_ads","description":")" + description +
+                           R"(","location":{"jurisdiction_id":"runtai-huayuan-b1"},"resident":{"name":"李娜"}})";
+  auto r = route(kafka::inbound_kind::appeal, message("doorstep.appeals.v1", "runtai", body));
+  ASSERT_FALSE(r.job.in->refused) << r.job.in->refused->message;
+  const auto& s = std::get<submit_cmd>(r.job.cmd.body);
+  EXPECT_EQ(s.a.description, description);
+  EXPECT_EQ(s.a.source_id, "12345-0002");
+  EXPECT_EQ(s.a.resident.name, "李娜");
+}
+
 TEST(kafka_messages, a_command_names_its_ticket_and_carries_a_command_id_as_idempotency_key) {
   const std::string body =
       R"({"command_id":"water-7781","ticket_id":"T20260302-006-000001","action":"resolve","note":"已更换灯泡","actor_id":"水务系统"})";
