@@ -2,9 +2,13 @@
 // dead-letter catalogue), how a partition applies a consumed message exactly once and
 // parks what it cannot use, and how the outbox streams are read, delivered and checked.
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <thread>
 
 #include "kafka/consumer.h"
 #include "kafka/messages.h"
+#include "kafka/probe.h"
 #include "runtime/engine.h"
 #include "store/fsck.h"
 #include "store/outbox.h"
@@ -429,6 +433,39 @@ TEST(kafka_consumer_config, fetches_a_partition_64_kib_at_a_time_unless_properti
   EXPECT_EQ(fetch_bytes(k), "65536");
   k.properties.push_back({"max.partition.fetch.bytes", "1048576", "doorstep.yaml:35:5"});
   EXPECT_EQ(fetch_bytes(k), "1048576");
+}
+
+// The consumer's counters, found by their label values after the first use: each
+// (topic, outcome) and (topic, code) pair counts on its own series, from any thread.
+TEST(kafka_probe, consumed_and_dead_lettered_count_per_label_pair_from_several_threads) {
+  prometheus::Registry registry;
+  kafka::probe probe(registry);
+  const auto work = [&probe] {
+    for (int i = 0; i < 1000; ++i) {
+      probe.consumed("doorstep.appeals.v1", i % 4 ? "applied" : "duplicate");
+      probe.consumed("doorstep.commands.v1", "applied");
+      if (i % 10 == 0) probe.dead_lettered("doorstep.appeals.v1", i % 20 ? "invalid_json" : "unknown_category");
+    }
+  };
+  std::thread a(work), b(work);
+  a.join();
+  b.join();
+  std::map<std::string, double> seen;
+  for (const auto& fam : registry.Collect()) {
+    if (fam.name != "doorstep_kafka_messages_consumed_total" && fam.name != "doorstep_kafka_dlq_messages_total") continue;
+    for (const auto& m : fam.metric) {
+      std::string key = fam.name;
+      for (const auto& l : m.label) key += " " + l.name + "=" + l.value;  // labels come sorted by name
+      seen[key] = m.counter.value;
+    }
+  }
+  const std::map<std::string, double> expected{
+      {"doorstep_kafka_messages_consumed_total outcome=applied topic=doorstep.appeals.v1", 1500},
+      {"doorstep_kafka_messages_consumed_total outcome=duplicate topic=doorstep.appeals.v1", 500},
+      {"doorstep_kafka_messages_consumed_total outcome=applied topic=doorstep.commands.v1", 2000},
+      {"doorstep_kafka_dlq_messages_total code=invalid_json topic=doorstep.appeals.v1", 100},
+      {"doorstep_kafka_dlq_messages_total code=unknown_category topic=doorstep.appeals.v1", 100}};
+  EXPECT_EQ(seen, expected);
 }
 
 }  // namespace
