@@ -169,6 +169,16 @@ std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std:
   return out;
 }
 
+// What index_entries() reads: existence, id, status, category and creation (the
+// duplicate entry); status, clocks, verification and the auto-close instant
+// (pending_timers(), the timer keys); clocks, level, unit, channel and place (the
+// worklist row). A field added to any of those must be added here.
+bool same_index_entries(const ticket& a, const ticket& b) {
+  return a.exists() == b.exists() && a.st == b.st && a.created_at == b.created_at && a.lvl == b.lvl &&
+         a.via == b.via && a.verified == b.verified && a.auto_close_at == b.auto_close_at && a.clocks == b.clocks &&
+         a.id == b.id && a.category == b.category && a.unit_id == b.unit_id && a.jurisdiction_id == b.jurisdiction_id;
+}
+
 std::string make_ticket_id(instant created, unsigned partition, std::uint64_t seq) {
   const auto local_days = (to_millis(created) + kShanghaiOffsetMinutes * 60000LL) / 86400000LL;
   const auto d = civil_from_days(local_days);

@@ -70,6 +70,10 @@ struct index_entry {
   auto operator<=>(const index_entry&) const = default;
 };
 std::vector<index_entry> index_entries(unsigned partition, const ticket& t, std::string_view dup_scope);
+// True when `a` and `b` agree on every field index_entries() reads (and a few more: whole
+// SLA clocks), so that under one dup_scope their index entries are the same. Most joins
+// leave a ticket so: a command that keeps them writes no index entry.
+bool same_index_entries(const ticket& a, const ticket& b);
 
 // Ticket ids: "T20260214-007-000123": local creation date, partition, per-partition
 // sequence. Human-readable, sortable by day, and routable to their partition.

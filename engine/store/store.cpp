@@ -380,16 +380,24 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
   // alone), else computed.
   const ticket_rows* known = before.exists() ? known_rows(before) : nullptr;
   const bool entries_known = known && known->dup_scope == dup_scope_before;
-  std::vector<index_entry> computed;
-  if (!entries_known) computed = index_entries(partition_, before, dup_scope_before);
-  const auto& old_entries = entries_known ? known->index : computed;
-  auto new_entries = index_entries(partition_, after, dup_scope_after);
-  std::vector<index_entry> removed;
-  std::set_difference(old_entries.begin(), old_entries.end(), new_entries.begin(), new_entries.end(),
-                      std::back_inserter(removed));
-  for (const auto& e : removed) del(e.key);
-  for (const auto& e : new_entries) {
-    if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) put(e.key, e.value);
+  std::vector<index_entry> new_entries;
+  if (entries_known && dup_scope_after == dup_scope_before && same_index_entries(before, after)) {
+    // Nothing the entries are made of changed (most joins): the same entries, none to
+    // delete or write (callgrind, bench_kafka: index_entries had cost 6,400
+    // instructions a command, and 77 % of its appeals join).
+    new_entries = known->index;
+  } else {
+    std::vector<index_entry> computed;
+    if (!entries_known) computed = index_entries(partition_, before, dup_scope_before);
+    const auto& old_entries = entries_known ? known->index : computed;
+    new_entries = index_entries(partition_, after, dup_scope_after);
+    std::vector<index_entry> removed;
+    std::set_difference(old_entries.begin(), old_entries.end(), new_entries.begin(), new_entries.end(),
+                        std::back_inserter(removed));
+    for (const auto& e : removed) del(e.key);
+    for (const auto& e : new_entries) {
+      if (!std::binary_search(old_entries.begin(), old_entries.end(), e)) put(e.key, e.value);
+    }
   }
   for (const auto& [id, value] : idempotency) put(source_key(partition_, id), value);
 

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
 
 #include "runtime/engine.h"
 #include "store/fsck.h"
+#include "store/keys.h"
 #include "store/outbox.h"
 #include "support/test_support.h"
 
@@ -136,6 +138,69 @@ TEST_F(runtime_test, neighbours_reporting_the_same_problem_join_and_the_third_jo
   // another category, or another compound, is a new ticket
   EXPECT_TRUE(run(submit("runtai-huayuan-b1", "noise", "s-5")).created);
   EXPECT_TRUE(run(submit("runtai-xincun-b1", "small_ads", "s-6")).created);
+  expect_consistent();
+}
+
+// same_index_entries() lets a command that changes none of what a ticket's index
+// entries are made of (most joins) keep them as they were. It must never say "same"
+// when the entries differ: each field they read, changed alone, is caught.
+TEST_F(runtime_test, a_join_keeps_its_index_entries_and_any_field_they_read_is_caught) {
+  const auto first = run(submit("runtai-huayuan-b1", "small_ads", "idx-1", "楼道里又贴满了小广告"));
+  clock_.advance_to(at(2026, 3, 2, 10));
+  const auto join = run(submit("runtai-huayuan-b1", "small_ads", "idx-2", "小广告还在"));
+  ASSERT_TRUE(join.joined);
+  const ticket& base = *join.before;
+  const auto scope = demo_config().rules->duplicate_scope_of(base.jurisdiction_id);
+  const auto entries = [&](const ticket& t) { return store::index_entries(3, t, scope); };
+  EXPECT_TRUE(store::same_index_entries(base, *join.after)) << "a plain join";
+  EXPECT_EQ(entries(base), entries(*join.after));
+  ASSERT_EQ(base.clock(clock_kind::accept).state, clock_state::running);
+  ASSERT_FALSE(base.clock(clock_kind::accept).warn_at.empty());
+
+  const std::vector<std::pair<std::string, std::function<void(ticket&)>>> changes{
+      {"status", [](ticket& t) { t.st = status::accepted; }},
+      {"category", [](ticket& t) { t.category = "noise"; }},
+      {"created_at", [](ticket& t) { t.created_at += std::chrono::minutes(1); }},
+      {"level", [](ticket& t) { t.lvl = level::grid; }},
+      {"unit", [](ticket& t) { t.unit_id = "another-unit"; }},
+      {"channel", [](ticket& t) { t.via = channel::app; }},
+      {"place", [](ticket& t) { t.jurisdiction_id = "runtai-huayuan-b3"; }},
+      {"id", [](ticket& t) { t.id += "9"; }},
+      {"due", [](ticket& t) { t.clocks[0].due += std::chrono::hours(1); }},
+      {"warning instant", [](ticket& t) { t.clocks[0].warn_at.front() += std::chrono::minutes(5); }},
+      {"warnings fired", [](ticket& t) { ++t.clocks[0].warnings_fired; }},
+      {"breached", [](ticket& t) { t.clocks[0].breached = true; }},
+      {"clock state", [](ticket& t) { t.clocks[0].state = clock_state::paused; }},
+      {"exists", [](ticket& t) { t.version = 0; }},
+  };
+  for (const auto& [what, change] : changes) {
+    ticket changed = base;
+    change(changed);
+    EXPECT_NE(entries(base), entries(changed)) << what << " does not change the entries: a useless case";
+    EXPECT_FALSE(store::same_index_entries(base, changed)) << what;
+  }
+  // A resolved, verified ticket waits for its auto-close timer.
+  ticket resolved = base;
+  resolved.st = status::resolved;
+  resolved.verified = true;
+  resolved.auto_close_at = at(2026, 3, 9, 9);
+  ticket later = resolved;
+  later.auto_close_at = at(2026, 3, 10, 9);
+  EXPECT_NE(entries(resolved), entries(later));
+  EXPECT_FALSE(store::same_index_entries(resolved, later));
+  ticket unverified = resolved;
+  unverified.verified = false;
+  EXPECT_NE(entries(resolved), entries(unverified));
+  EXPECT_FALSE(store::same_index_entries(resolved, unverified));
+  // What they do not read may change: the entries stay the same.
+  ticket other = base;
+  other.joined.push_back(other.origin);
+  ++other.version;
+  other.updated_at += std::chrono::hours(2);
+  other.prio = priority::urgent;
+  EXPECT_TRUE(store::same_index_entries(base, other));
+  EXPECT_EQ(entries(base), entries(other));
+  (void)first;
   expect_consistent();
 }
 

@@ -304,13 +304,26 @@ TEST(store, a_command_on_a_cached_ticket_replaces_the_index_entries_the_cache_ho
   std::sort(cached.index.begin(), cached.index.end());
   cache.put(std::make_shared<const ticket>(t), cached);
 
-  // Two neighbours join in one group: the second takes the rows the first staged.
+  // Two neighbours join in one group, each taking the rows the one before staged; they
+  // change nothing the entries are made of, so they keep the cached entries as they
+  // are. Then the handler accepts the ticket (its accept clock stops), and the new
+  // entries replace the ones the cache held, the planted one included.
   {
     store::batch b(*s, 1, 0, &cache);
     for (int i = 1; i <= 2; ++i) {
+      const auto before = t;
       t = stage_join(b, t, "src-" + std::to_string(i), "楼道灯不亮，邻居第" + std::to_string(i) + "次反映",
                      t0 + std::chrono::minutes(i));
+      EXPECT_TRUE(store::same_index_entries(before, t)) << "join " << i;
     }
+    auto accept = testing::action(id, accept_cmd{});
+    auto events = decide(t, accept, t0 + std::chrono::minutes(5), *demo_config().rules);
+    ASSERT_TRUE(events.ok()) << events.err().message;
+    ticket accepted = t;
+    for (const auto& e : *events) accepted = apply(accepted, e);
+    EXPECT_FALSE(store::same_index_entries(t, accepted));
+    b.stage(t, std::make_shared<const ticket>(accepted), *events, dup_scope(t), dup_scope(accepted));
+    t = accepted;
     ASSERT_TRUE(s->commit(b).ok());
     b.committed();
   }
