@@ -21,13 +21,6 @@ consumer::consumer(runtime::engine& eng, const config::kafka_settings& k, std::s
 
 consumer::~consumer() { stop(); }
 
-// max.partition.fetch.bytes: librdkafka hands over a partition's fetched messages in
-// runs, up to this much of one partition at a time (1 MiB by default: thousands of
-// appeals). A run's communities fall in a few engine partitions, and a partition is
-// decided on one thread at a time, so while a backlog drained in 1 MiB runs one engine
-// thread often worked and the other waited (bench_kafka: 6 runs of 16 used 1.5 cores
-// instead of 1.94). 64 KiB runs (a few hundred appeals) interleave the partitions
-// finely enough to keep both busy. Overridable through `properties`.
 result<conf> consumer::configuration(const config::kafka_settings& k, const std::string& bootstrap) {
   return make_conf(bootstrap,
                    {{"group.id", k.group_id},
@@ -35,7 +28,6 @@ result<conf> consumer::configuration(const config::kafka_settings& k, const std:
                     {"enable.auto.commit", "false"},
                     {"enable.auto.offset.store", "false"},
                     {"auto.offset.reset", "earliest"},
-                    {"max.partition.fetch.bytes", "65536"},
                     {"log_level", "3"}},
                    k.properties, {"group.id", "enable.auto.commit", "enable.auto.offset.store", "bootstrap.servers"});
 }

@@ -6,7 +6,6 @@
 
 #include <thread>
 
-#include "kafka/consumer.h"
 #include "kafka/messages.h"
 #include "kafka/probe.h"
 #include "runtime/engine.h"
@@ -415,24 +414,6 @@ TEST_F(kafka_partition_test, outbox_entries_refer_to_the_event_log_and_read_back
                           std::string("{\"ticket_id\":\"a\"}"), std::string(), id + "\t" + id + "/\treceived"}) {
     EXPECT_FALSE(store::parse_event_reference(bad)) << bad;
   }
-}
-
-// A backlog is handed over a partition 64 KiB at a time (librdkafka's default, 1 MiB,
-// fed one engine partition at a time and left the other engine thread waiting; see
-// consumer.cpp), unless the configuration's properties say otherwise.
-TEST(kafka_consumer_config, fetches_a_partition_64_kib_at_a_time_unless_properties_say_otherwise) {
-  const auto fetch_bytes = [](const config::kafka_settings& k) {
-    auto c = kafka::consumer::configuration(k, "127.0.0.1:9092");
-    EXPECT_TRUE(c.ok()) << c.err().message;
-    char value[64];
-    std::size_t size = sizeof value;
-    EXPECT_EQ(rd_kafka_conf_get(c->get(), "max.partition.fetch.bytes", value, &size), RD_KAFKA_CONF_OK);
-    return std::string(value);
-  };
-  auto k = demo_config().kafka;
-  EXPECT_EQ(fetch_bytes(k), "65536");
-  k.properties.push_back({"max.partition.fetch.bytes", "1048576", "doorstep.yaml:35:5"});
-  EXPECT_EQ(fetch_bytes(k), "1048576");
 }
 
 // The consumer's counters, found by their label values after the first use: each
