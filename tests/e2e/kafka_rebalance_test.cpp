@@ -6,12 +6,14 @@
 
 #include <boost/json.hpp>
 #include <prometheus/registry.h>
+#include <random>
 #include <thread>
 
 #include "kafka/consumer.h"
 #include "kafka/dev_broker.h"
 #include "runtime/engine.h"
 #include "store/fsck.h"
+#include "store/outbox.h"
 #include "support/test_support.h"
 
 namespace doorstep {
@@ -139,6 +141,73 @@ TEST_F(kafka_rebalance, members_joining_and_leaving_apply_every_appeal_exactly_o
   EXPECT_GT(b.handled(), 0u);
   auto r = store::fsck(*store_, [](const ticket& t) { return demo_config().rules->duplicate_scope_of(t.jurisdiction_id); });
   EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems.front());
+}
+
+// A store that never read a partition starts it at offset 0, not at a looked-up
+// "beginning" (a lookup per partition let some start fetching about half a second
+// after the others). When the cluster has deleted the partition's oldest messages
+// (here the dev broker's 5 MiB bound per partition), offset 0 is out of range and the
+// consumer resets to the first message still there: nothing is skipped, nothing waits.
+TEST_F(kafka_rebalance, a_partition_whose_oldest_messages_are_gone_is_read_from_its_first_message) {
+  const std::string community = places_.front().second;
+  std::mt19937 rng(7);
+  std::string junk(4096, '\0');
+  const int junk_messages = 1600;  // 6.25 MiB of incompressible payloads, on one partition
+  for (int i = 0; i < junk_messages; ++i) {
+    for (auto& c : junk) c = static_cast<char>(rng());
+    ASSERT_EQ(rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(k_.appeals_topic.c_str()),
+                                RD_KAFKA_V_KEY(community.data(), community.size()),
+                                RD_KAFKA_V_VALUE(junk.data(), junk.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  ASSERT_EQ(rd_kafka_flush(producer_.get(), 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  // Ten real appeals after them, on the same partition.
+  std::vector<std::string> places;
+  for (const auto& [place, c] : places_) {
+    if (c == community) places.push_back(place);
+  }
+  for (int i = 0; i < 10; ++i) {
+    const auto body = boost::json::serialize(boost::json::object{
+        {"source_id", "late-" + std::to_string(i)},
+        {"category", i % 2 ? "street_light" : "garbage"},
+        {"description", "第" + std::to_string(i) + "号诉求：路灯不亮"},
+        {"location", boost::json::object{{"jurisdiction_id", places[i % places.size()]}}}});
+    ASSERT_EQ(rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(k_.appeals_topic.c_str()),
+                                RD_KAFKA_V_KEY(community.data(), community.size()),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(body.data()), body.size()),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  ASSERT_EQ(rd_kafka_flush(producer_.get(), 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::int32_t partition = -1;
+  std::int64_t low = -1, high = -1;
+  for (std::int32_t p = 0; p < static_cast<std::int32_t>(k_.topic_partitions); ++p) {
+    std::int64_t lo = -1, hi = -1;
+    ASSERT_EQ(rd_kafka_query_watermark_offsets(producer_.get(), k_.appeals_topic.c_str(), p, &lo, &hi, 10000),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    if (hi > 0) {
+      ASSERT_EQ(partition, -1) << "one key, one partition";
+      partition = p;
+      low = lo;
+      high = hi;
+    }
+  }
+  ASSERT_EQ(high, junk_messages + 10);
+  ASSERT_GT(low, 0) << "the broker kept every message: offset 0 is not out of range";
+
+  kafka::consumer c(*engine_, k_, broker_->bootstrap(), &probe_);
+  ASSERT_TRUE(c.start().ok());
+  const auto wanted = static_cast<double>(high - low);
+  for (int i = 0; i < 240 && consumed("applied") + consumed("dead_lettered") < wanted; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  c.stop();
+  EXPECT_EQ(consumed("applied"), 10);
+  EXPECT_EQ(consumed("dead_lettered"), wanted - 10);
+  EXPECT_EQ(appeals().size(), 10u);
+  const auto source = k_.appeals_topic + "/" + std::to_string(partition);
+  EXPECT_EQ(store::resume_position(*store_, source).value(), std::optional<std::int64_t>(high));
 }
 
 }  // namespace
