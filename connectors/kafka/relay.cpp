@@ -168,6 +168,12 @@ bool relay::produce_event(std::uint64_t seq, std::string_view ticket_id, std::st
       RD_KAFKA_V_HEADER("doorstep.event_id", event_id.data(), static_cast<ssize_t>(event_id.size())),
       RD_KAFKA_V_HEADER("doorstep.event_type", type.data(), static_cast<ssize_t>(type.size())),
       RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
+  return accepted(err, l);
+}
+
+// What rd_kafka_producev answered: queued (now in flight), its queue is full (try the
+// rest later), or refused (counted; the lane resends from its cursor).
+bool relay::accepted(rd_kafka_resp_err_t err, lane& l) {
   if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
   if (err) {
     if (probe_) probe_->delivery_error(store::to_string(l.which));
@@ -178,55 +184,49 @@ bool relay::produce_event(std::uint64_t seq, std::string_view ticket_id, std::st
   return true;
 }
 
+// An entry that cannot be sent, which never happens for entries the store wrote: counted
+// as delivered rather than stalling the lane behind it.
+void relay::skip(void* tag, lane& l) {
+  rd_kafka_message_t fake{};
+  fake._private = tag;
+  ++l.in_flight;
+  on_delivery(fake);
+}
+
 bool relay::produce(const store::outbox_entry& e, lane& l, std::size_t index) {
   void* tag = reinterpret_cast<void*>(static_cast<std::uintptr_t>(e.seq << kLaneBits | index));
-  rd_kafka_resp_err_t err;
   if (l.which == store::stream::ticket_events) {
     auto entry = store::split_event_entry(e.value);
-    if (!entry) {  // cannot happen for entries the store wrote; skip rather than stall the lane
+    if (!entry) {
       std::cerr << "doorstep: kafka: outbox entry " << e.seq << " of partition " << l.partition << " "
                 << store::refusal_reason(e.value) << "; skipped\n";
-      rd_kafka_message_t fake{};
-      fake._private = tag;
-      ++l.in_flight;
-      on_delivery(fake);
+      skip(tag, l);
       return true;
     }
     return produce_event(e.seq, entry->ticket_id, entry->event_id, entry->type, entry->json, l, index);
-  } else {
-    auto d = store::decode_dead_letter(e.value);
-    if (!d) {
-      std::cerr << "doorstep: kafka: malformed dead letter " << e.seq << " of partition " << l.partition << "\n";
-      rd_kafka_message_t fake{};
-      fake._private = tag;
-      ++l.in_flight;
-      on_delivery(fake);
-      return true;
-    }
-    const auto part = std::to_string(d->partition), offset = std::to_string(d->offset),
-               ts = std::to_string(d->timestamp_ms);
-    const void* key = d->key ? d->key->data() : nullptr;
-    const std::size_t key_len = d->key ? d->key->size() : 0;
-    err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(settings_.dlq_topic.c_str()),
-        RD_KAFKA_V_KEY(key, key_len),
-        RD_KAFKA_V_VALUE(d->payload.data(), d->payload.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_HEADER("doorstep.source.topic", header_value(d->topic), static_cast<ssize_t>(d->topic.size())),
-        RD_KAFKA_V_HEADER("doorstep.source.partition", part.c_str(), static_cast<ssize_t>(part.size())),
-        RD_KAFKA_V_HEADER("doorstep.source.offset", offset.c_str(), static_cast<ssize_t>(offset.size())),
-        RD_KAFKA_V_HEADER("doorstep.source.timestamp", ts.c_str(), static_cast<ssize_t>(ts.size())),
-        RD_KAFKA_V_HEADER("doorstep.error.code", d->code.c_str(), static_cast<ssize_t>(d->code.size())),
-        RD_KAFKA_V_HEADER("doorstep.error.reason", d->reason.c_str(), static_cast<ssize_t>(d->reason.size())),
-        RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
   }
-  if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
-  if (err) {
-    if (probe_) probe_->delivery_error(store::to_string(l.which));
-    l.rewind = true;
-    return false;
+  auto d = store::decode_dead_letter(e.value);
+  if (!d) {
+    std::cerr << "doorstep: kafka: malformed dead letter " << e.seq << " of partition " << l.partition << "\n";
+    skip(tag, l);
+    return true;
   }
-  ++l.in_flight;
-  return true;
+  const auto part = std::to_string(d->partition), offset = std::to_string(d->offset),
+             ts = std::to_string(d->timestamp_ms);
+  const void* key = d->key ? d->key->data() : nullptr;
+  const std::size_t key_len = d->key ? d->key->size() : 0;
+  const auto err = rd_kafka_producev(
+      producer_.get(), RD_KAFKA_V_TOPIC(settings_.dlq_topic.c_str()),
+      RD_KAFKA_V_KEY(key, key_len),
+      RD_KAFKA_V_VALUE(d->payload.data(), d->payload.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_HEADER("doorstep.source.topic", header_value(d->topic), static_cast<ssize_t>(d->topic.size())),
+      RD_KAFKA_V_HEADER("doorstep.source.partition", part.c_str(), static_cast<ssize_t>(part.size())),
+      RD_KAFKA_V_HEADER("doorstep.source.offset", offset.c_str(), static_cast<ssize_t>(offset.size())),
+      RD_KAFKA_V_HEADER("doorstep.source.timestamp", ts.c_str(), static_cast<ssize_t>(ts.size())),
+      RD_KAFKA_V_HEADER("doorstep.error.code", d->code.c_str(), static_cast<ssize_t>(d->code.size())),
+      RD_KAFKA_V_HEADER("doorstep.error.reason", d->reason.c_str(), static_cast<ssize_t>(d->reason.size())),
+      RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
+  return accepted(err, l);
 }
 
 // Reads the lane's delivery cursor. Until it is known the lane sends nothing: counting

@@ -92,6 +92,8 @@ class relay {
   bool produce(const store::outbox_entry& e, lane& l, std::size_t index);
   bool produce_event(std::uint64_t seq, std::string_view ticket_id, std::string_view event_id, std::string_view type,
                      std::string_view json, lane& l, std::size_t index);
+  bool accepted(rd_kafka_resp_err_t err, lane& l);
+  void skip(void* tag, lane& l);
   void take_handed(lane& l);
   bool send_from_memory(lane& l, std::size_t index, std::uint64_t room);
   void on_delivery(const rd_kafka_message_t& m);
