@@ -139,13 +139,13 @@ class engine {
     unsigned in_flight = 0;
     bool held_back = false;
   };
-  // A group decided and written: its outcomes wait here for its WAL sync (or, when it
-  // needs none, are handed out at once).
   // A queued command's answer and its start, once its job is in a flight's jobs.
   struct waiting {
     callback done;
     std::chrono::steady_clock::time_point enqueued{};
   };
+  // A group decided and written: its outcomes wait here for its WAL sync (or, when it
+  // needs none, are handed out at once).
   struct flight {
     slot* owner = nullptr;
     std::vector<waiting> work;  // in the order of jobs
