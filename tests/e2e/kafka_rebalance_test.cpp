@@ -60,13 +60,18 @@ class kafka_rebalance : public ::testing::Test {
           {"category", i % 2 ? "street_light" : "garbage"},
           {"description", "第" + std::to_string(i) + "号诉求：楼道灯坏了"},
           {"location", boost::json::object{{"jurisdiction_id", place.first}}}});
-      ASSERT_EQ(rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(k_.appeals_topic.c_str()),
-                                  RD_KAFKA_V_KEY(place.second.data(), place.second.size()),
-                                  RD_KAFKA_V_VALUE(const_cast<char*>(body.data()), body.size()),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-                RD_KAFKA_RESP_ERR_NO_ERROR);
+      send(place.second, body);
     }
     ASSERT_EQ(rd_kafka_flush(producer_.get(), 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
+  // Queues one message on the appeals topic, keyed `key` (flush to send).
+  void send(const std::string& key, std::string_view value) {
+    ASSERT_EQ(rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(k_.appeals_topic.c_str()),
+                                RD_KAFKA_V_KEY(key.data(), key.size()),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
   }
 
   // Appeals in the store, by source id (origin or joined).
@@ -155,11 +160,7 @@ TEST_F(kafka_rebalance, a_partition_whose_oldest_messages_are_gone_is_read_from_
   const int junk_messages = 1600;  // 6.25 MiB of incompressible payloads, on one partition
   for (int i = 0; i < junk_messages; ++i) {
     for (auto& c : junk) c = static_cast<char>(rng());
-    ASSERT_EQ(rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(k_.appeals_topic.c_str()),
-                                RD_KAFKA_V_KEY(community.data(), community.size()),
-                                RD_KAFKA_V_VALUE(junk.data(), junk.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
+    send(community, junk);
   }
   ASSERT_EQ(rd_kafka_flush(producer_.get(), 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
   // Ten real appeals after them, on the same partition.
@@ -173,11 +174,7 @@ TEST_F(kafka_rebalance, a_partition_whose_oldest_messages_are_gone_is_read_from_
         {"category", i % 2 ? "street_light" : "garbage"},
         {"description", "第" + std::to_string(i) + "号诉求：路灯不亮"},
         {"location", boost::json::object{{"jurisdiction_id", places[i % places.size()]}}}});
-    ASSERT_EQ(rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(k_.appeals_topic.c_str()),
-                                RD_KAFKA_V_KEY(community.data(), community.size()),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(body.data()), body.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
+    send(community, body);
   }
   ASSERT_EQ(rd_kafka_flush(producer_.get(), 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
   std::int32_t partition = -1;

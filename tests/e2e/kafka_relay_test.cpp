@@ -50,6 +50,19 @@ std::vector<std::string> read_all(const std::string& bootstrap, const std::strin
   return out;
 }
 
+// Ticket events staged in the store's outbox, over all partitions.
+std::uint64_t staged_events(const store::store& st) {
+  std::uint64_t n = 0;
+  for (unsigned p = 0; p < st.partitions(); ++p) n += store::staged(st, p, store::stream::ticket_events).value();
+  return n;
+}
+
+// Waits up to 30 s for the relay to have `n` entries acknowledged.
+void wait_published(const kafka::relay& relay, std::uint64_t n) {
+  for (int i = 0; i < 300 && relay.published() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(relay.published(), n);
+}
+
 // Each test: a three-partition dev broker and a directory for its store.
 class kafka_relay : public ::testing::Test {
  protected:
@@ -92,10 +105,8 @@ TEST_F(kafka_relay, refused_deliveries_are_sent_again_and_nothing_is_lost) {
     ASSERT_TRUE(o.ok()) << o.err->message;
     versions[o.ticket_id] = o.after->version;
   }
-  std::uint64_t staged = 0;
-  for (unsigned p = 0; p < (*st)->partitions(); ++p) staged += store::staged(**st, p, store::stream::ticket_events).value();
-  for (int i = 0; i < 300 && relay.published() < staged; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(relay.published(), staged);
+  const auto staged = staged_events(**st);
+  wait_published(relay, staged);
   relay.stop();
 
   double errors = 0;
@@ -154,27 +165,17 @@ TEST_F(kafka_relay, handed_over_events_are_sent_from_memory_and_the_rest_read_fr
                                          "memory-" + std::to_string(i), "第" + std::to_string(i) + "次反映：垃圾清运不及时"));
     ASSERT_TRUE(o.ok()) << o.err->message;
   };
-  const auto staged_now = [&] {
-    std::uint64_t n = 0;
-    for (unsigned p = 0; p < (*st)->partitions(); ++p) n += store::staged(**st, p, store::stream::ticket_events).value();
-    return n;
-  };
-  const auto wait_published = [&](std::uint64_t n) {
-    for (int i = 0; i < 300 && relay.published() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    EXPECT_EQ(relay.published(), n);
-  };
-
   for (int i = 0; i < 40; ++i) appeal(i);  // handed over before the relay runs
-  const auto before_start = staged_now();
+  const auto before_start = staged_events(**st);
   ASSERT_TRUE(relay.start().ok());
-  wait_published(before_start);
+  wait_published(relay, before_start);
   const auto read_back = relay.read_from_store();
   EXPECT_GT(read_back, 0u) << "more was committed than the relay's memory holds";
   EXPECT_LT(read_back, before_start) << "nothing was sent from memory";
 
   for (int i = 40; i < 100; ++i) appeal(i);  // handed over while it runs
-  const auto staged = staged_now();
-  wait_published(staged);
+  const auto staged = staged_events(**st);
+  wait_published(relay, staged);
   relay.stop();
   EXPECT_LT(relay.read_from_store(), staged);
   for (unsigned p = 0; p < (*st)->partitions(); ++p) {
