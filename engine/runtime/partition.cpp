@@ -64,11 +64,7 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     }
   }
   if (b.commands() == 0) return out;
-  last_commit_bytes_ = b.bytes();
-  const auto per_command = last_commit_bytes_ / jobs.size();
-  bytes_per_command_ = bytes_per_command_ == 0 ? per_command : (7 * bytes_per_command_ + per_command) / 8;
   if (auto s = store_.commit(b, sync_later); !s) {
-    last_commit_bytes_ = 0;
     // Nothing of the group is stored: every outcome reports the failure, including
     // rejections and dead letters, so no caller treats its input as handled.
     failure_ = make_error("storage", "partition " + std::to_string(index_) + " is fenced after a failed commit (" +
@@ -79,6 +75,11 @@ std::vector<outcome> partition::execute(const std::vector<job>& jobs, instant cl
     }
     return out;
   }
+  // Read after commit(): only the built batch knows its size exactly, the snapshots
+  // (encoded once per group when it is built) included.
+  last_commit_bytes_ = b.bytes();
+  const auto per_command = last_commit_bytes_ / jobs.size();
+  bytes_per_command_ = bytes_per_command_ == 0 ? per_command : (7 * bytes_per_command_ + per_command) / 8;
   last_commit_earliest_timer_ms_ = b.earliest_timer_ms();
   b.committed();
   committed_events_ = std::move(b.staged_events());

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <optional>
 #include <sstream>
@@ -49,6 +50,7 @@ class metrics_test : public ::testing::Test {
     store_.reset();
     store::options o{demo_config().engine.partitions, false, true, false};
     o.tune = std::move(tune);
+    o.commit_tap = [this](unsigned, std::string_view batch) { written_bytes_ += batch.size(); };
     auto s = store::store::open(dir_.path() / db, o);
     ASSERT_TRUE(s.ok()) << s.err().message;
     store_ = std::move(s).value();
@@ -81,6 +83,7 @@ class metrics_test : public ::testing::Test {
   std::unique_ptr<metrics::engine_probe> probe_;
   std::unique_ptr<metrics::store_probe> store_probe_;
   std::unique_ptr<runtime::engine> engine_;
+  std::atomic<std::size_t> written_bytes_{0};  // what RocksDB was given, from the commit tap
 };
 
 // ------------------------------------------------------------------ command latency
@@ -128,6 +131,21 @@ TEST_F(metrics_test, store_write_bytes_count_the_groups_that_wrote_and_their_siz
   ASSERT_TRUE(run(action(id, accept_cmd{})).ok());
   EXPECT_EQ(value("doorstep_store_write_bytes_count"), 2);
   EXPECT_GT(value("doorstep_store_write_bytes_sum"), first);
+}
+
+TEST_F(metrics_test, store_write_bytes_are_what_was_written_snapshots_included) {
+  // Every join rewrites the ticket's snapshot, which is encoded only when the group's
+  // batch is built: the histogram's sum is the exact size of the batches RocksDB was
+  // given, not the estimate made while staging.
+  const std::string text = "小区东门的路灯坏了一个星期，晚上出入很不方便，请尽快维修";
+  const auto id = ticket_of(submit("runtai-huayuan-b1", "street_light", "s-0", text));
+  for (int i = 1; i <= 5; ++i) {
+    auto o = run(submit("runtai-huayuan-b1", "street_light", "s-" + std::to_string(i), text));
+    ASSERT_TRUE(o.ok()) << o.err->message;
+    ASSERT_EQ(o.ticket_id, id);
+  }
+  EXPECT_EQ(value("doorstep_store_write_bytes_count"), 6);
+  EXPECT_EQ(value("doorstep_store_write_bytes_sum"), static_cast<double>(written_bytes_.load()));
 }
 
 TEST_F(metrics_test, command_latency_includes_the_wait_in_the_partition_queue) {
