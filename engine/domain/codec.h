@@ -23,6 +23,12 @@ std::string to_text(const sla_clock& c);
 std::string to_text(const escalation_record& e);
 std::string to_text(const event& e);
 std::string to_text(const ticket& t);
+// The form the store keeps a ticket's snapshot in: to_text() with the joined appeals'
+// count ("joined_count") in place of the appeals, which the store keeps one row each,
+// written once when the appeal joins. A snapshot is rewritten on every command, and a
+// hot spot's ticket gathers hundreds of joined appeals (many residents reporting one
+// problem): inline, every join would rewrite all the earlier ones.
+std::string to_snapshot_text(const ticket& t);
 
 // The same as objects, for callers that adjust them (API views). Costs a parse.
 json::object encode(const appeal& a);
@@ -53,10 +59,15 @@ result<json::value> parse(std::string_view text);
 // that is decoded and dropped at once).
 result<json::value> parse(std::string_view text, json::storage_ptr sp);
 
-// A ticket snapshot from its stored text. Snapshots are read on every command but a
-// ticket's first and on every API read: the parsed tree lives in a stack buffer
-// (spilling to the heap only for very large tickets) and is dropped whole.
+// A ticket from to_text()'s text. The parsed tree lives in a stack buffer (spilling to
+// the heap only for very large tickets) and is dropped whole. Refuses a snapshot whose
+// joined appeals are stored apart (decode_snapshot_text).
 result<ticket> decode_ticket_text(std::string_view text);
+// A ticket from a stored snapshot: to_snapshot_text()'s form, whose joined appeals the
+// caller reads from their rows (`joined_apart` of them; t.joined is then empty), or
+// to_text()'s, as snapshots were stored before (`joined_apart` 0). Snapshots are read
+// on every command but a ticket's first and on every API read.
+result<ticket> decode_snapshot_text(std::string_view text, std::size_t& joined_apart);
 
 std::string to_text(const json::value& v);
 

@@ -411,7 +411,9 @@ void write(text_writer& w, const event& e) {
   w.close();
 }
 
-void write(text_writer& w, const ticket& t) {
+// `joined_apart`: the snapshot form (to_snapshot_text), the joined appeals' count in
+// place of the appeals.
+void write(text_writer& w, const ticket& t, bool joined_apart = false) {
   w.open();
   w.str("ticket_id", t.id);
   w.num("version", static_cast<std::int64_t>(t.version));
@@ -424,7 +426,11 @@ void write(text_writer& w, const ticket& t) {
   w.word("channel", to_string(t.via));
   w.key("origin");
   write(w, t.origin);
-  write_appeals(w, "joined", t.joined);
+  if (joined_apart) {
+    w.num("joined_count", static_cast<std::int64_t>(t.joined.size()));
+  } else {
+    write_appeals(w, "joined", t.joined);
+  }
   if (t.lvl) {
     w.word("level", to_string(*t.lvl));
   } else {
@@ -476,6 +482,11 @@ std::string to_text(const sla_clock& c) { return text_of(c, 256); }
 std::string to_text(const escalation_record& e) { return text_of(e, 160); }
 std::string to_text(const event& e) { return text_of(e, 1024); }
 std::string to_text(const ticket& t) { return text_of(t, 2048 + 400 * t.joined.size()); }
+std::string to_snapshot_text(const ticket& t) {
+  text_writer w(2048);
+  write(w, t, true);
+  return w.take();
+}
 
 json::object encode(const appeal& a) { return object_of(to_text(a)); }
 json::object encode(const sla_clock& c) { return object_of(to_text(c)); }

@@ -20,7 +20,11 @@ constexpr std::string_view kLevels = "building, grid, community, street, departm
 
 }  // namespace
 
-result<ticket> decode_ticket(const json::value& v) {
+namespace {
+
+// `joined_apart`: where a snapshot's count of joined appeals stored apart goes (null:
+// the text must hold them itself).
+result<ticket> decode_ticket_impl(const json::value& v, std::size_t* joined_apart) {
   if (!v.is_object()) return make_error("invalid_field", "a ticket must be a JSON object");
   const reader r(v.as_object(), "");
   ticket t;
@@ -37,10 +41,24 @@ result<ticket> decode_ticket(const json::value& v) {
   DS_TRY(origin, decode_appeal(*origin_obj));
   DS_TRY(joined, r.array("joined", false));
   if (joined) {
+    t.joined.reserve(joined->size());
     for (const auto& a : *joined) {
       DS_TRY(ap, decode_appeal(a));
       t.joined.push_back(std::move(ap));
     }
+  }
+  if (joined_apart) *joined_apart = 0;
+  if (r.find("joined_count")) {
+    if (joined) return make_error("invalid_field", "a ticket holds both joined and joined_count", "joined_count");
+    DS_TRY(count, r.integer("joined_count", true));
+    if (count < 0) return make_error("invalid_field", "joined_count is negative", "joined_count");
+    if (count > 0 && !joined_apart) {
+      return make_error("invalid_field",
+                        "this is a stored snapshot: its " + std::to_string(count) +
+                            " joined appeals are stored apart and not in the text",
+                        "joined_count");
+    }
+    if (joined_apart) *joined_apart = static_cast<std::size_t>(count);
   }
   if (r.find("level")) {
     DS_TRY(lvl, r.enumeration<level>("level", parse_level, std::nullopt, kLevels));
@@ -118,6 +136,10 @@ result<ticket> decode_ticket(const json::value& v) {
   t.auto_close_at = auto_close_at;
   return t;
 }
+
+}  // namespace
+
+result<ticket> decode_ticket(const json::value& v) { return decode_ticket_impl(v, nullptr); }
 
 result<command_body> decode_command_body(const json::object& o, std::string_view name) {
   const reader r(o, "");
@@ -227,7 +249,15 @@ result<ticket> decode_ticket_text(std::string_view text) {
   json::monotonic_resource arena(buffer, sizeof buffer);
   auto v = parse(text, &arena);
   if (!v) return v.err();
-  return decode_ticket(*v);
+  return decode_ticket_impl(*v, nullptr);
+}
+
+result<ticket> decode_snapshot_text(std::string_view text, std::size_t& joined_apart) {
+  alignas(std::max_align_t) unsigned char buffer[16384];
+  json::monotonic_resource arena(buffer, sizeof buffer);
+  auto v = parse(text, &arena);
+  if (!v) return v.err();
+  return decode_ticket_impl(*v, &joined_apart);
 }
 
 std::string to_text(const json::value& v) { return json::serialize(v); }

@@ -5,11 +5,14 @@
 
 #include "domain/codec.h"
 #include "domain/decide.h"
+#include "store/key_format.h"
 #include "store/outbox.h"
 #include "store/rows.h"
 
 namespace doorstep::store {
 namespace {
+
+using key_format::to_number;
 
 class checker {
  public:
@@ -35,13 +38,15 @@ class checker {
   void check_partition(unsigned p) {
     std::map<std::string, std::string> expected;  // index key -> value
     std::set<std::string> ticket_ids;
+    std::map<std::string, std::size_t> joined;  // ticket -> its joined appeals, as decoded
     scan(family_prefix(p, kSnapshot), [&](std::string_view key, std::string_view value) {
       const std::string id(key.substr(family_prefix(p, kSnapshot).size()));
       ticket_ids.insert(id);
-      check_ticket(p, id, value, expected);
+      check_ticket(p, id, value, expected, joined);
       return true;
     });
     check_orphan_events(p, ticket_ids);
+    check_joined_rows(p, joined);
     check_indexes(p, expected);
     check_stream(p, stream::ticket_events);
     check_stream(p, stream::dead_letters);
@@ -98,13 +103,14 @@ class checker {
   }
 
   void check_ticket(unsigned p, const std::string& id, std::string_view value,
-                    std::map<std::string, std::string>& expected) {
+                    std::map<std::string, std::string>& expected, std::map<std::string, std::size_t>& joined) {
     ++report_.tickets;
-    auto snap = codec::decode_ticket_text(value);
+    auto snap = s_.decode_snapshot(p, value);
     if (!snap) {
       problem("snapshot " + id + " does not decode: " + snap.err().message);
       return;
     }
+    joined.emplace(id, snap->joined.size());
     if (partition_of_ticket(id) != p) problem("ticket " + id + " is stored in partition " + std::to_string(p));
     auto log = s_.load_events(id);
     if (!log) {
@@ -135,6 +141,21 @@ class checker {
       const std::string id(rest.substr(0, rest.find('|')));
       if (id != last && !ticket_ids.count(id)) problem("events of " + id + " have no snapshot");
       last = id;
+      return true;
+    });
+  }
+
+  // Every row of a joined appeal belongs to a ticket whose snapshot counts it (a missing
+  // row is reported by the snapshot's decode).
+  void check_joined_rows(unsigned p, const std::map<std::string, std::size_t>& joined) {
+    const auto prefix = family_prefix(p, kJoined);
+    scan(prefix, [&](std::string_view key, std::string_view) {
+      const auto rest = key.substr(prefix.size());
+      const auto bar = rest.rfind('|');
+      const std::string id(rest.substr(0, bar));
+      const auto n = bar == std::string_view::npos ? std::nullopt : to_number<std::size_t>(rest.substr(bar + 1));
+      const auto it = joined.find(id);
+      if (!n || it == joined.end() || *n >= it->second) problem("stray joined appeal row " + std::string(key));
       return true;
     });
   }

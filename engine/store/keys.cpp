@@ -39,6 +39,14 @@ std::string event_key(unsigned partition, std::string_view ticket_id, std::uint6
   return k;
 }
 
+std::string joined_key(unsigned partition, std::string_view ticket_id, std::uint64_t n) {
+  auto k = key_start(partition, kJoined, ticket_id.size() + 11);
+  k += ticket_id;
+  k += '|';
+  append_padded(k, n, 10);
+  return k;
+}
+
 std::string timer_key(unsigned partition, std::string_view ticket_id, const pending_timer& t) {
   const auto clock = to_string(t.clock);
   const auto kind = to_string(t.kind);

@@ -5,6 +5,9 @@
 //
 //   p007|s|<ticket>                               snapshot (ticket JSON)
 //   p007|e|<ticket>|<seq:10>                      event (event JSON), append-only
+//   p007|j|<ticket>|<n:10>                        the ticket's n-th joined appeal (appeal
+//                                                 JSON), written once, when it joins; the
+//                                                 snapshot holds only their count
 //   p007|t|<due ms:13>|<ticket>|<clock>|<kind>|<n> pending timer (deadline index)
 //   p007|x|<nearest deadline ms:13>|<ticket>      worklist index, every ticket (store/rows.h)
 //   p007|c|<community>|<created ms:13>|<ticket>   stats index, every ticket (store/rows.h)
@@ -33,6 +36,7 @@ std::string partition_prefix(unsigned partition);
 std::string snapshot_key(unsigned partition, std::string_view ticket_id);
 std::string event_key(unsigned partition, std::string_view ticket_id, std::uint64_t seq);
 std::string event_prefix(unsigned partition, std::string_view ticket_id);
+std::string joined_key(unsigned partition, std::string_view ticket_id, std::uint64_t n);
 std::string timer_key(unsigned partition, std::string_view ticket_id, const pending_timer& t);
 std::string source_key(unsigned partition, std::string_view source_id);
 std::string outbox_key(unsigned partition, std::uint64_t seq);
@@ -47,9 +51,9 @@ std::string_view duplicate_ticket(std::string_view key, std::string_view prefix)
 // The prefix (duplicate_prefix()) of a duplicate-index key, or empty if it has another shape.
 std::string_view duplicate_prefix_of(std::string_view key);
 
-// The family of a key within its partition: 's', 'e', 't', 'x', 'c', 'd', 'k', 'o', 'q', 'm'.
-inline constexpr char kSnapshot = 's', kEvent = 'e', kTimer = 't', kWorklist = 'x', kStats = 'c', kDuplicate = 'd',
-                      kSource = 'k', kOutbox = 'o', kDeadLetter = 'q', kMeta = 'm';
+// The family of a key within its partition: 's', 'e', 'j', 't', 'x', 'c', 'd', 'k', 'o', 'q', 'm'.
+inline constexpr char kSnapshot = 's', kEvent = 'e', kJoined = 'j', kTimer = 't', kWorklist = 'x', kStats = 'c',
+                      kDuplicate = 'd', kSource = 'k', kOutbox = 'o', kDeadLetter = 'q', kMeta = 'm';
 std::string family_prefix(unsigned partition, char family);
 
 // A decoded timer key.

@@ -46,6 +46,48 @@ bool has_prefix(std::string_view key, std::string_view prefix) {
   return key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0;
 }
 
+// Reads rows [0, count) of ticket `t`'s joined appeals (keys.h: p|j|...) into t.joined,
+// in one MultiGet. A missing or undecodable row is corruption: the snapshot counts it.
+rocksdb::Status read_joined_rows(rocksdb::DB& db, const rocksdb::ReadOptions& ro, unsigned partition, ticket& t,
+                                 std::size_t count) {
+  if (count == 0) return rocksdb::Status::OK();
+  std::vector<std::string> keys;
+  keys.reserve(count);
+  for (std::size_t n = 0; n < count; ++n) keys.push_back(joined_key(partition, t.id, n));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(count);
+  std::vector<rocksdb::Status> statuses(count);
+  db.MultiGet(ro, db.DefaultColumnFamily(), count, slices.data(), values.data(), statuses.data());
+  t.joined.reserve(count);
+  for (std::size_t n = 0; n < count; ++n) {
+    if (statuses[n].IsNotFound()) {
+      return rocksdb::Status::Corruption("ticket " + t.id + " counts " + std::to_string(count) +
+                                         " joined appeals but row " + std::to_string(n) + " is missing");
+    }
+    if (!statuses[n].ok()) return statuses[n];
+    auto v = codec::parse(values[n].ToStringView());
+    auto a = v ? codec::decode_appeal(*v) : result<appeal>(v.err());
+    if (!a) {
+      return rocksdb::Status::Corruption("joined appeal " + std::to_string(n) + " of ticket " + t.id +
+                                         " does not decode: " + a.err().message);
+    }
+    t.joined.push_back(std::move(*a));
+  }
+  return rocksdb::Status::OK();
+}
+
+// A ticket from its stored snapshot text, its joined appeals read with `ro`.
+result<ticket> decode_stored_ticket(rocksdb::DB& db, const rocksdb::ReadOptions& ro, unsigned partition,
+                                    std::string_view text) {
+  std::size_t joined_apart = 0;
+  auto t = codec::decode_snapshot_text(text, joined_apart);
+  if (!t) return t.err();
+  if (auto s = read_joined_rows(db, ro, partition, *t, joined_apart); !s.ok()) {
+    return storage_error(s, "cannot read the joined appeals of " + t->id);
+  }
+  return t;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------- batch
@@ -155,7 +197,7 @@ result<shared_ticket> batch::load_ticket(const std::string& ticket_id) {
     return value.err();
   }
   if (!*value) return shared_ticket{};
-  auto t = codec::decode_ticket_text(**value);
+  auto t = store_.decode_snapshot(partition_, **value, true);
   if (!t) return t.err();
   return shared_ticket{std::make_shared<const ticket>(std::move(*t))};
 }
@@ -289,7 +331,7 @@ rocksdb::WriteBatch& batch::finish() {
   // Each staged ticket's snapshot, encoded once into its latest snapshot write; the
   // group's earlier writes of that key are superseded and never encoded.
   for (const auto& [id, t] : tickets_) {
-    const auto text = codec::to_text(*t.ticket);
+    const auto text = codec::to_snapshot_text(*t.ticket);
     auto& w = buffers_.staged_[t.snapshot_write];
     w.value_at = buffers_.arena_.size();
     w.value_size = text.size();
@@ -372,6 +414,11 @@ void batch::stage(const ticket& before, shared_ticket staged, const std::vector<
   // text is encoded at finish(), once, from the ticket's last staged version.
   const std::size_t snapshot_write = buffers_.staged_.size();
   append(snapshot_key(partition_, after.id), std::string_view{});
+  // Appeals that joined with this command get their rows; the earlier ones have theirs
+  // (a ticket's joined appeals only ever grow, at the end).
+  for (std::size_t n = before.joined.size(); n < after.joined.size(); ++n) {
+    append(joined_key(partition_, after.id, n), codec::to_text(after.joined[n]));
+  }
 
   for (const auto& t : pending_timers(after)) earliest_timer_ms_ = std::min(earliest_timer_ms_, to_millis(t.at));
 
@@ -506,7 +553,7 @@ rocksdb::Status rebuild_query_indexes(rocksdb::DB& db, unsigned partitions) {
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(bounded_by(upper_slice)));
     rocksdb::WriteBatch wb;
     for (it->Seek(prefix); it->Valid(); it->Next()) {
-      auto t = codec::decode_ticket_text(it->value().ToStringView());
+      auto t = decode_stored_ticket(db, rocksdb::ReadOptions(), p, it->value().ToStringView());
       if (!t) continue;  // fsck reports it
       std::vector<event> log;
       const auto events = event_prefix(p, t->id);
@@ -533,6 +580,40 @@ rocksdb::Status rebuild_query_indexes(rocksdb::DB& db, unsigned partitions) {
   }
   wo.sync = true;
   return db.Put(wo, "meta|index_format", rocksdb::Slice(kIndexFormat.data(), kIndexFormat.size()));
+}
+
+// How snapshots hold joined appeals: "2", apart (one row each, the snapshot their count:
+// codec::to_snapshot_text). Stores written before (no meta|snapshot_format) held them
+// inside every snapshot; opened for writing, each such snapshot is rewritten once, its
+// appeals moved to rows, before any command runs (writers append rows past the count).
+constexpr std::string_view kSnapshotFormat = "2";
+
+rocksdb::Status move_joined_appeals_apart(rocksdb::DB& db, unsigned partitions) {
+  rocksdb::WriteOptions wo;
+  for (unsigned p = 0; p < partitions; ++p) {
+    const auto prefix = family_prefix(p, kSnapshot);
+    const auto upper = prefix_end(prefix);
+    const rocksdb::Slice upper_slice(upper);
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(bounded_by(upper_slice)));
+    rocksdb::WriteBatch wb;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      std::size_t joined_apart = 0;
+      auto t = codec::decode_snapshot_text(it->value().ToStringView(), joined_apart);
+      if (!t || t->joined.empty()) continue;  // already apart (joined_count), or nothing to move
+      for (std::size_t n = 0; n < t->joined.size(); ++n) wb.Put(joined_key(p, t->id, n), codec::to_text(t->joined[n]));
+      wb.Put(it->key(), codec::to_snapshot_text(*t));
+      if (wb.Count() >= 1024) {
+        auto s = db.Write(wo, &wb);
+        if (!s.ok()) return s;
+        wb.Clear();
+      }
+    }
+    if (!it->status().ok()) return it->status();
+    auto s = db.Write(wo, &wb);
+    if (!s.ok()) return s;
+  }
+  wo.sync = true;
+  return db.Put(wo, "meta|snapshot_format", rocksdb::Slice(kSnapshotFormat.data(), kSnapshotFormat.size()));
 }
 
 }  // namespace
@@ -610,12 +691,21 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
     rocksdb::WriteBatch init;
     init.Put("meta|partitions", std::to_string(opts.partitions));
     init.Put("meta|index_format", rocksdb::Slice(kIndexFormat.data(), kIndexFormat.size()));
+    init.Put("meta|snapshot_format", rocksdb::Slice(kSnapshotFormat.data(), kSnapshotFormat.size()));
     s = db->Write(wo, &init);
     if (!s.ok()) return storage_error(s, "cannot initialise store");
   } else {
     return storage_error(s, "cannot read store metadata");
   }
   std::string format;
+  if (!opts.read_only) {  // a read-only reader decodes either form
+    s = db->Get(rocksdb::ReadOptions(), "meta|snapshot_format", &format);
+    if (!s.ok() && !s.IsNotFound()) return storage_error(s, "cannot read store metadata");
+    if (s.IsNotFound() || format != kSnapshotFormat) {
+      s = move_joined_appeals_apart(*db, opts.partitions);
+      if (!s.ok()) return storage_error(s, "cannot move the snapshots' joined appeals to their rows");
+    }
+  }
   s = db->Get(rocksdb::ReadOptions(), "meta|index_format", &format);
   if (!s.ok() && !s.IsNotFound()) return storage_error(s, "cannot read store metadata");
   if (s.IsNotFound() || format != kIndexFormat) {
@@ -749,13 +839,17 @@ status_result store::scan_impl(const std::string& prefix,
   return ok_v;
 }
 
+result<ticket> store::decode_snapshot(unsigned partition, std::string_view text, bool latest) const {
+  return decode_stored_ticket(*db_, view_impl(nullptr, latest).options(), partition, text);
+}
+
 result<std::optional<ticket>> store::load_ticket(const std::string& ticket_id) const {
   auto p = partition_of_ticket(ticket_id);
   if (!p || *p >= opts_.partitions) return std::optional<ticket>{};
   auto value = read(snapshot_key(*p, ticket_id));
   if (!value) return value.err();
   if (!*value) return std::optional<ticket>{};
-  auto t = codec::decode_ticket_text(**value);
+  auto t = decode_snapshot(*p, **value, false);
   if (!t) return t.err();
   return std::optional<ticket>{std::move(*t)};
 }
@@ -797,7 +891,7 @@ result<std::vector<std::optional<ticket>>> store::load_tickets(const std::vector
   }
   auto read = read_each(keys, "cannot read a ticket", [&](std::size_t i, std::optional<std::string_view> value) -> status_result {
     if (!value) return ok_v;
-    auto t = codec::decode_ticket_text(*value);
+    auto t = decode_snapshot(*partition_of_ticket(ids[slot[i]]), *value, false);
     if (!t) return t.err();
     out[slot[i]] = std::move(*t);
     return ok_v;
@@ -862,11 +956,18 @@ result<std::size_t> store::count_timers(unsigned partition, instant from, instan
 status_result store::for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const {
   for (unsigned p = 0; p < opts_.partitions; ++p) {
     bool go_on = true;
+    std::optional<error> failure;
     auto scanned = scan(family_prefix(p, kSnapshot), [&](std::string_view, std::string_view value) {
-      auto t = codec::decode_ticket_text(value);
-      if (t) go_on = fn(p, *t);
+      auto t = decode_snapshot(p, value, false);
+      if (t) {
+        go_on = fn(p, *t);
+      } else if (t.err().code == "storage") {
+        failure = t.err();
+        return false;
+      }
       return go_on;
     });
+    if (failure) return *failure;
     if (!scanned) return scanned.err();
     if (!go_on) break;
   }

@@ -370,6 +370,11 @@ class store {
   // Error: the deadline index could not be read.
   result<std::size_t> count_timers(unsigned partition, instant from, instant to, std::size_t cap) const;
 
+  // A ticket from a snapshot's stored text (codec::decode_snapshot_text), with its
+  // joined appeals read from their rows: as readers see them, or (`latest`) as the
+  // partition's own reads do. Error: the text does not decode, or a row cannot be read.
+  result<ticket> decode_snapshot(unsigned partition, std::string_view text, bool latest = false) const;
+
   // Every ticket snapshot, partition by partition, in key order.
   // Error: the store could not be read (the tickets before the error were seen).
   status_result for_each_ticket(const std::function<bool(unsigned partition, const ticket&)>& fn) const;

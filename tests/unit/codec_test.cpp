@@ -404,6 +404,56 @@ TEST(codec, text_longer_than_the_writers_first_guess_is_written_whole) {
   EXPECT_TRUE(*back == t) << diff(*back, t);
 }
 
+// The store's form of a snapshot counts the joined appeals instead of holding them (the
+// store keeps them one row each); the rest is to_text()'s, and it decodes to the ticket
+// without them. A reader that expects the whole ticket is told, not handed a part.
+TEST(codec, a_snapshot_counts_its_joined_appeals_and_holds_the_rest) {
+  auto t = main_life().t();
+  for (int i = 0; i < 3; ++i) {
+    appeal a = t.origin;
+    a.description = "三号楼楼道灯坏了，第" + std::to_string(i + 2) + "位邻居反映";
+    a.source_id = "join-" + std::to_string(i);
+    t.joined.push_back(a);
+  }
+  const auto count = t.joined.size();
+  const auto snapshot = codec::to_snapshot_text(t);
+  EXPECT_EQ(snapshot.find("\"joined\""), std::string::npos) << snapshot;
+  EXPECT_EQ(snapshot.find("邻居反映"), std::string::npos) << snapshot;
+  EXPECT_NE(snapshot.find("\"joined_count\":" + std::to_string(count) + ","), std::string::npos) << snapshot;
+  std::size_t apart = 99;
+  auto back = codec::decode_snapshot_text(snapshot, apart);
+  ASSERT_TRUE(back.ok()) << back.err().message;
+  EXPECT_EQ(apart, count);
+  EXPECT_TRUE(back->joined.empty());
+  back->joined = t.joined;
+  EXPECT_TRUE(*back == t) << diff(*back, t);
+
+  const auto whole = codec::decode_ticket_text(snapshot);
+  ASSERT_FALSE(whole.ok());
+  EXPECT_EQ(whole.err().field, "joined_count");
+  EXPECT_NE(whole.err().message.find(std::to_string(count) + " joined appeals are stored apart"), std::string::npos)
+      << whole.err().message;
+
+  // The older form (appeals inline) still reads as a snapshot, nothing apart.
+  back = codec::decode_snapshot_text(codec::to_text(t), apart);
+  ASSERT_TRUE(back.ok()) << back.err().message;
+  EXPECT_EQ(apart, 0u);
+  EXPECT_TRUE(*back == t) << diff(*back, t);
+  // Without joined appeals the snapshot form is whole.
+  t.joined.clear();
+  const auto alone = codec::decode_ticket_text(codec::to_snapshot_text(t));
+  ASSERT_TRUE(alone.ok()) << alone.err().message;
+  EXPECT_TRUE(*alone == t) << diff(*alone, t);
+  // Both forms at once, or a negative count, is not a snapshot.
+  auto both = codec::encode(t);
+  both["joined"] = codec::json::array();
+  both["joined_count"] = 0;
+  EXPECT_FALSE(codec::decode_snapshot_text(codec::json::serialize(both), apart).ok());
+  both.erase("joined");
+  both["joined_count"] = -1;
+  EXPECT_FALSE(codec::decode_snapshot_text(codec::json::serialize(both), apart).ok());
+}
+
 // The writer reuses the text of an instant it has just written: repeated, alternating
 // and distinct instants (and the epoch itself, first) each come out as their own text.
 TEST(codec, repeated_and_alternating_instants_are_each_written_as_themselves) {
