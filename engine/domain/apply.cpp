@@ -116,7 +116,7 @@ struct applier {
   }
   void operator()(const absorbed_ev& ev) {
     t.merged_from.push_back(ev.from);
-    t.joined.insert(t.joined.end(), ev.appeals.begin(), ev.appeals.end());
+    t.joined.append(ev.appeals.begin(), ev.appeals.end());
   }
   void operator()(const cancelled_ev&) {
     t.st = status::cancelled;

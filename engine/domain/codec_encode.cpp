@@ -304,7 +304,8 @@ void write_clocks(text_writer& w, std::string_view key, const clock_set& cs) {
   w.close_array();
 }
 
-void write_appeals(text_writer& w, std::string_view key, const std::vector<appeal>& v) {
+template <class Appeals>
+void write_appeals(text_writer& w, std::string_view key, const Appeals& v) {
   w.open_array(key);
   for (const auto& a : v) write(w, a);
   w.close_array();

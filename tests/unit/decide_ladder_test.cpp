@@ -210,6 +210,37 @@ TEST(decide_ladder, joined_appeal_without_a_report_time_is_stamped_now) {
   EXPECT_EQ(s.t().joined[0].description, "又有居民反映垃圾没人收");
 }
 
+// Each command copies its ticket to apply its events; a join's new version shares the
+// earlier appeals with the version before it instead of copying them, and still reads
+// and compares as a list of appeals.
+TEST(decide_ladder, versions_of_a_ticket_share_their_joined_appeals) {
+  story s("runtai-huayuan-b1", "garbage", wednesday());
+  s.ok(submit_cmd{joining("src-j1")});
+  const ticket before = s.t();
+  s.ok(submit_cmd{joining("src-j2")});
+  const ticket& after = s.t();
+  ASSERT_EQ(before.joined.size(), 1u);
+  ASSERT_EQ(after.joined.size(), 2u);
+  EXPECT_EQ(&after.joined[0], &before.joined[0]) << "the new version copied the earlier appeal";
+  EXPECT_EQ(after.joined.back().source_id, "src-j2");
+  const ticket copy = after;
+  EXPECT_EQ(&copy.joined.back(), &after.joined.back());
+
+  ticket rebuilt = after;  // the same appeals as separate objects: equal by value
+  rebuilt.joined.clear();
+  for (const auto& a : after.joined) rebuilt.joined.push_back(a);
+  EXPECT_NE(&rebuilt.joined[0], &after.joined[0]);
+  EXPECT_EQ(rebuilt, after);
+  rebuilt.joined.clear();
+  rebuilt.joined.push_back(after.joined[0]);
+  appeal changed = after.joined[1];
+  changed.description = "垃圾还是没人收";
+  rebuilt.joined.push_back(changed);
+  EXPECT_NE(rebuilt, after);
+  rebuilt.joined.push_back(after.joined[1]);
+  EXPECT_NE(rebuilt, after) << "lists of different lengths";
+}
+
 TEST(decide_ladder, return_clears_level_unit_and_clocks_and_goes_back_to_triage) {
   story s("runtai-huayuan-b1", "garbage", wednesday());
   s.ok(escalate_cmd{escalation_reason::handler_request, ""});
