@@ -5,7 +5,6 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/sst_file_manager.h>
 #include <rocksdb/listener.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -659,14 +658,6 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
   // (2 % of its size) answers those misses without walking their skip lists.
   ro.memtable_whole_key_filtering = true;
   ro.memtable_prefix_bloom_size_ratio = 0.02;
-  // A key goes into the memtable's skip list starting from where the last key with the
-  // same first seven bytes went in ("p007|o|": one partition's family), not from where
-  // the previous key of the write went: most families grow at their end (outbox
-  // sequences, new ticket ids, deadlines, creation times), and a group's keys, though
-  // sorted, jump between families. Callgrind, bench_ingest of 20,000 appeals:
-  // MemTable::Add 1,510 M -> 1,358 M instructions (docs/performance.md). RocksDB keeps
-  // one hint per prefix: eleven families a partition.
-  ro.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(7));
   // The worklist and deadline indexes are keyed by time, so every moved deadline leaves
   // a tombstone in the range that queries and timer scans read first (the overdue
   // prefix). Left to size-triggered compaction they pile up: a 1M-ticket store held six

@@ -5,7 +5,6 @@
 #include <rocksdb/perf_context.h>
 #include <rocksdb/perf_level.h>
 #include <rocksdb/metadata.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table_properties.h>
 
@@ -1173,17 +1172,6 @@ TEST(store, obsolete_files_are_deleted_in_the_background_and_do_not_pile_up) {
 // Levels 0 and 1 hold what was just written, uncompressed (flushes and the first
 // compaction skip LZ4's per-block cost); the deeper levels, where a large store's bulk
 // lies, are compressed.
-TEST(store, memtable_inserts_start_from_the_last_key_of_the_same_partition_and_family) {
-  temp_dir dir;
-  auto s = open_store(dir);
-  const auto options = s->db()->GetOptions();
-  ASSERT_NE(options.memtable_insert_with_hint_prefix_extractor, nullptr);
-  const auto& hint = *options.memtable_insert_with_hint_prefix_extractor;
-  EXPECT_EQ(hint.Transform(store::outbox_key(3, 17)).ToString(), "p003|o|");
-  EXPECT_EQ(hint.Transform(store::event_key(3, "T20260210-003-000001", 2)).ToString(), "p003|e|");
-  EXPECT_TRUE(hint.InDomain("meta|partitions"));
-}
-
 TEST(store, fresh_levels_are_stored_uncompressed_and_deeper_levels_with_lz4) {
   temp_dir dir;
   auto opened = store::store::open(dir.path() / "db", store::options{4, false, true, false});
