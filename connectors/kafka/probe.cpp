@@ -44,19 +44,10 @@ probe::probe(prometheus::Registry& r)
   }
 }
 
-prometheus::Counter& probe::counters::at(std::string_view v1, std::string_view v2) {
-  std::lock_guard lock(mu_);
-  const auto it = found_.find(std::pair{v1, v2});
-  if (it != found_.end()) return *it->second;
-  auto& c = family_.Add({{label1_, s(v1)}, {label2_, s(v2)}});
-  found_.emplace(std::pair{s(v1), s(v2)}, &c);
-  return c;
-}
-
-void probe::consumed(std::string_view topic, std::string_view outcome) { consumed_by_.at(topic, outcome).Increment(); }
+void probe::consumed(std::string_view topic, std::string_view outcome) { consumed_by_.at({topic, outcome}).Increment(); }
 
 void probe::dead_lettered(std::string_view topic, std::string_view code) {
-  dead_letters_by_.at(topic, code).Increment();
+  dead_letters_by_.at({topic, code}).Increment();
 }
 
 void probe::lag(std::string_view topic, std::int32_t partition, std::int64_t messages) {

@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 
 #include "domain/decide.h"
@@ -278,11 +279,18 @@ void engine_probe::timer_backlog(std::size_t due, double oldest_seconds) {
 
 http_probe::http_probe(prometheus::Registry& r)
     : requests_(BuildCounter().Name("doorstep_http_requests_total").Help("HTTP requests by route and status code").Register(r)),
-      latency_(BuildHistogram().Name("doorstep_http_request_duration_seconds").Help("HTTP request latency by route").Register(r)) {}
+      latency_(BuildHistogram().Name("doorstep_http_request_duration_seconds").Help("HTTP request latency by route").Register(r)),
+      requests_by_(requests_, {"route", "code"}),
+      latency_by_(latency_, {"route"},
+                  [](auto& family, const prometheus::Labels& labels) -> prometheus::Histogram& {
+                    return family.Add(labels, latency_buckets());
+                  }) {}
 
 void http_probe::request(std::string_view route, unsigned status, double seconds) {
-  requests_.Add({{"route", s(route)}, {"code", std::to_string(status)}}).Increment();
-  latency_.Add({{"route", s(route)}}, latency_buckets()).Observe(seconds);
+  char code[12];
+  const auto end = std::to_chars(code, code + sizeof code, status).ptr;
+  requests_by_.at({route, std::string_view(code, static_cast<std::size_t>(end - code))}).Increment();
+  latency_by_.at({route}).Observe(seconds);
 }
 
 registry::registry() : registry_(std::make_shared<prometheus::Registry>()) {

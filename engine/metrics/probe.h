@@ -14,6 +14,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "metrics/labeled.h"
+
 #include <array>
 #include <atomic>
 #include <functional>
@@ -162,6 +164,8 @@ class http_probe {
  private:
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
+  labeled<prometheus::Counter, 2> requests_by_;  // route, code
+  labeled<prometheus::Histogram, 1> latency_by_;  // route
 };
 
 // A registry with build info, and its text exposition.

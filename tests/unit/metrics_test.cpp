@@ -148,6 +148,33 @@ TEST_F(metrics_test, store_write_bytes_are_what_was_written_snapshots_included) 
   EXPECT_EQ(value("doorstep_store_write_bytes_sum"), static_cast<double>(written_bytes_.load()));
 }
 
+// The HTTP probe finds each route's counter and histogram by label values after the
+// first request: every (route, code) pair counts on its own series, each route's
+// latency on its own histogram with the latency buckets, from any thread.
+TEST(http_probe, counts_each_route_and_code_and_times_each_route_from_several_threads) {
+  metrics::registry registry;
+  metrics::http_probe probe(registry.get());
+  const auto work = [&probe] {
+    for (int i = 0; i < 1000; ++i) {
+      probe.request("/api/v1/appeals", i % 5 ? 201 : 200, 0.002);
+      probe.request("/api/v1/tickets/{id}", i % 10 ? 200 : 404, 0.0002);
+    }
+  };
+  std::thread a(work), b(work);
+  a.join();
+  b.join();
+  const auto text = registry.scrape();
+  EXPECT_EQ(sample(text, "doorstep_http_requests_total{code=\"201\",route=\"/api/v1/appeals\"}"), 1600);
+  EXPECT_EQ(sample(text, "doorstep_http_requests_total{code=\"200\",route=\"/api/v1/appeals\"}"), 400);
+  EXPECT_EQ(sample(text, "doorstep_http_requests_total{code=\"200\",route=\"/api/v1/tickets/{id}\"}"), 1800);
+  EXPECT_EQ(sample(text, "doorstep_http_requests_total{code=\"404\",route=\"/api/v1/tickets/{id}\"}"), 200);
+  EXPECT_EQ(sample(text, "doorstep_http_request_duration_seconds_count{route=\"/api/v1/appeals\"}"), 2000);
+  EXPECT_EQ(sample(text, "doorstep_http_request_duration_seconds_bucket{route=\"/api/v1/appeals\",le=\"0.001\"}"), 0);
+  EXPECT_EQ(sample(text, "doorstep_http_request_duration_seconds_bucket{route=\"/api/v1/appeals\",le=\"0.0025\"}"), 2000);
+  EXPECT_EQ(sample(text, "doorstep_http_request_duration_seconds_bucket{route=\"/api/v1/tickets/{id}\",le=\"0.0005\"}"),
+            2000);
+}
+
 TEST_F(metrics_test, command_latency_includes_the_wait_in_the_partition_queue) {
   // The first command's callback holds the partition's strand; the second command,
   // queued meanwhile on the same partition, waits at least as long as it is held.
