@@ -31,20 +31,23 @@ std::string event_prefix(unsigned partition, std::string_view ticket_id) {
   return k;
 }
 
-std::string event_key(unsigned partition, std::string_view ticket_id, std::uint64_t seq) {
-  auto k = key_start(partition, kEvent, ticket_id.size() + 11);
-  k += ticket_id;
-  k += '|';
-  append_padded(k, seq, 10);
-  return k;
-}
-
-std::string joined_key(unsigned partition, std::string_view ticket_id, std::uint64_t n) {
-  auto k = key_start(partition, kJoined, ticket_id.size() + 11);
+namespace {
+// "p007|<family>|<ticket>|<n:10>": a ticket's numbered rows (events, joined appeals).
+std::string ticket_row_key(unsigned partition, char family, std::string_view ticket_id, std::uint64_t n) {
+  auto k = key_start(partition, family, ticket_id.size() + 11);
   k += ticket_id;
   k += '|';
   append_padded(k, n, 10);
   return k;
+}
+}  // namespace
+
+std::string event_key(unsigned partition, std::string_view ticket_id, std::uint64_t seq) {
+  return ticket_row_key(partition, kEvent, ticket_id, seq);
+}
+
+std::string joined_key(unsigned partition, std::string_view ticket_id, std::uint64_t n) {
+  return ticket_row_key(partition, kJoined, ticket_id, n);
 }
 
 std::string timer_key(unsigned partition, std::string_view ticket_id, const pending_timer& t) {

@@ -538,36 +538,23 @@ namespace {
 // for writing: once, O(tickets).
 constexpr std::string_view kIndexFormat = "2";
 
-rocksdb::Status rebuild_query_indexes(rocksdb::DB& db, unsigned partitions) {
+// A one-time pass a store gets when a newer version first opens it: `each` stages what
+// it writes for every snapshot of every partition (1,024 records a write at most), then
+// `meta` (a meta| key) is set to `format`, synced, so the pass is not repeated.
+rocksdb::Status rewrite_from_snapshots(
+    rocksdb::DB& db, unsigned partitions,
+    const std::function<rocksdb::Status(unsigned partition, const rocksdb::Slice& key, std::string_view value,
+                                        rocksdb::WriteBatch& wb)>& each,
+    const std::string& meta, std::string_view format) {
   rocksdb::WriteOptions wo;
   for (unsigned p = 0; p < partitions; ++p) {
-    for (char family : {kWorklist, kStats}) {
-      const auto begin = family_prefix(p, family);
-      const auto end = prefix_end(begin);
-      auto s = db.DeleteRange(wo, db.DefaultColumnFamily(), begin, end);
-      if (!s.ok()) return s;
-    }
     const auto prefix = family_prefix(p, kSnapshot);
     const auto upper = prefix_end(prefix);
     const rocksdb::Slice upper_slice(upper);
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(bounded_by(upper_slice)));
     rocksdb::WriteBatch wb;
     for (it->Seek(prefix); it->Valid(); it->Next()) {
-      auto t = decode_stored_ticket(db, rocksdb::ReadOptions(), p, it->value().ToStringView());
-      if (!t) continue;  // fsck reports it
-      std::vector<event> log;
-      const auto events = event_prefix(p, t->id);
-      const auto events_end = prefix_end(events);
-      const rocksdb::Slice events_upper(events_end);
-      std::unique_ptr<rocksdb::Iterator> ev(db.NewIterator(bounded_by(events_upper)));
-      for (ev->Seek(events); ev->Valid(); ev->Next()) {
-        auto v = codec::parse(ev->value().ToStringView());
-        if (!v) continue;
-        if (auto e = codec::decode_event(*v)) log.push_back(std::move(*e));
-      }
-      if (!ev->status().ok()) return ev->status();
-      wb.Put(worklist_key(p, *t), worklist_value(*t));
-      wb.Put(stats_key(p, *t), stats_value(*t, fold_history({}, log)));
+      if (auto s = each(p, it->key(), it->value().ToStringView(), wb); !s.ok()) return s;
       if (wb.Count() >= 1024) {
         auto s = db.Write(wo, &wb);
         if (!s.ok()) return s;
@@ -579,7 +566,36 @@ rocksdb::Status rebuild_query_indexes(rocksdb::DB& db, unsigned partitions) {
     if (!s.ok()) return s;
   }
   wo.sync = true;
-  return db.Put(wo, "meta|index_format", rocksdb::Slice(kIndexFormat.data(), kIndexFormat.size()));
+  return db.Put(wo, meta, rocksdb::Slice(format.data(), format.size()));
+}
+
+rocksdb::Status rebuild_query_indexes(rocksdb::DB& db, unsigned partitions) {
+  for (unsigned p = 0; p < partitions; ++p) {
+    for (char family : {kWorklist, kStats}) {
+      const auto begin = family_prefix(p, family);
+      auto s = db.DeleteRange(rocksdb::WriteOptions(), db.DefaultColumnFamily(), begin, prefix_end(begin));
+      if (!s.ok()) return s;
+    }
+  }
+  const auto rows = [&db](unsigned p, const rocksdb::Slice&, std::string_view value, rocksdb::WriteBatch& wb) {
+    auto t = decode_stored_ticket(db, rocksdb::ReadOptions(), p, value);
+    if (!t) return rocksdb::Status::OK();  // fsck reports it
+    std::vector<event> log;
+    const auto events = event_prefix(p, t->id);
+    const auto events_end = prefix_end(events);
+    const rocksdb::Slice events_upper(events_end);
+    std::unique_ptr<rocksdb::Iterator> ev(db.NewIterator(bounded_by(events_upper)));
+    for (ev->Seek(events); ev->Valid(); ev->Next()) {
+      auto v = codec::parse(ev->value().ToStringView());
+      if (!v) continue;
+      if (auto e = codec::decode_event(*v)) log.push_back(std::move(*e));
+    }
+    if (!ev->status().ok()) return ev->status();
+    wb.Put(worklist_key(p, *t), worklist_value(*t));
+    wb.Put(stats_key(p, *t), stats_value(*t, fold_history({}, log)));
+    return rocksdb::Status::OK();
+  };
+  return rewrite_from_snapshots(db, partitions, rows, "meta|index_format", kIndexFormat);
 }
 
 // How snapshots hold joined appeals: "2", apart (one row each, the snapshot their count:
@@ -589,31 +605,15 @@ rocksdb::Status rebuild_query_indexes(rocksdb::DB& db, unsigned partitions) {
 constexpr std::string_view kSnapshotFormat = "2";
 
 rocksdb::Status move_joined_appeals_apart(rocksdb::DB& db, unsigned partitions) {
-  rocksdb::WriteOptions wo;
-  for (unsigned p = 0; p < partitions; ++p) {
-    const auto prefix = family_prefix(p, kSnapshot);
-    const auto upper = prefix_end(prefix);
-    const rocksdb::Slice upper_slice(upper);
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(bounded_by(upper_slice)));
-    rocksdb::WriteBatch wb;
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      std::size_t joined_apart = 0;
-      auto t = codec::decode_snapshot_text(it->value().ToStringView(), joined_apart);
-      if (!t || t->joined.empty()) continue;  // already apart (joined_count), or nothing to move
-      for (std::size_t n = 0; n < t->joined.size(); ++n) wb.Put(joined_key(p, t->id, n), codec::to_text(t->joined[n]));
-      wb.Put(it->key(), codec::to_snapshot_text(*t));
-      if (wb.Count() >= 1024) {
-        auto s = db.Write(wo, &wb);
-        if (!s.ok()) return s;
-        wb.Clear();
-      }
-    }
-    if (!it->status().ok()) return it->status();
-    auto s = db.Write(wo, &wb);
-    if (!s.ok()) return s;
-  }
-  wo.sync = true;
-  return db.Put(wo, "meta|snapshot_format", rocksdb::Slice(kSnapshotFormat.data(), kSnapshotFormat.size()));
+  const auto move = [](unsigned p, const rocksdb::Slice& key, std::string_view value, rocksdb::WriteBatch& wb) {
+    std::size_t joined_apart = 0;
+    auto t = codec::decode_snapshot_text(value, joined_apart);
+    if (!t || t->joined.empty()) return rocksdb::Status::OK();  // already apart (joined_count), or nothing to move
+    for (std::size_t n = 0; n < t->joined.size(); ++n) wb.Put(joined_key(p, t->id, n), codec::to_text(t->joined[n]));
+    wb.Put(key, codec::to_snapshot_text(*t));
+    return rocksdb::Status::OK();
+  };
+  return rewrite_from_snapshots(db, partitions, move, "meta|snapshot_format", kSnapshotFormat);
 }
 
 }  // namespace
