@@ -46,34 +46,65 @@ bool has_prefix(std::string_view key, std::string_view prefix) {
   return key.size() >= prefix.size() && key.compare(0, prefix.size(), prefix) == 0;
 }
 
-// Reads rows [0, count) of ticket `t`'s joined appeals (keys.h: p|j|...) into t.joined,
-// in one MultiGet. A missing or undecodable row is corruption: the snapshot counts it.
-rocksdb::Status read_joined_rows(rocksdb::DB& db, const rocksdb::ReadOptions& ro, unsigned partition, ticket& t,
-                                 std::size_t count) {
-  if (count == 0) return rocksdb::Status::OK();
-  std::vector<std::string> keys;
-  keys.reserve(count);
-  for (std::size_t n = 0; n < count; ++n) keys.push_back(joined_key(partition, t.id, n));
+// One MultiGet of `keys` with `ro`: fn(i, status of keys[i], its value) in the order of
+// `keys` (the value lives only during the call), until fn returns false.
+void multi_get(rocksdb::DB& db, const rocksdb::ReadOptions& ro, const std::vector<std::string>& keys,
+               const std::function<bool(std::size_t i, const rocksdb::Status& s, std::string_view value)>& fn) {
+  if (keys.empty()) return;
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(count);
-  std::vector<rocksdb::Status> statuses(count);
-  db.MultiGet(ro, db.DefaultColumnFamily(), count, slices.data(), values.data(), statuses.data());
-  t.joined.reserve(count);
-  for (std::size_t n = 0; n < count; ++n) {
-    if (statuses[n].IsNotFound()) {
-      return rocksdb::Status::Corruption("ticket " + t.id + " counts " + std::to_string(count) +
-                                         " joined appeals but row " + std::to_string(n) + " is missing");
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db.MultiGet(ro, db.DefaultColumnFamily(), keys.size(), slices.data(), values.data(), statuses.data());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!fn(i, statuses[i], values[i].ToStringView())) return;
+  }
+}
+
+// A decoded snapshot whose joined appeals stored apart (`count` rows, keys.h: p|j|...)
+// are still to be read into t->joined.
+struct joined_rows {
+  unsigned partition = 0;
+  ticket* t = nullptr;
+  std::size_t count = 0;
+};
+
+// Reads the rows of every ticket in `wanted` into its t->joined, all in one MultiGet. A
+// missing or undecodable row is corruption: the snapshot counts it.
+rocksdb::Status read_joined_rows(rocksdb::DB& db, const rocksdb::ReadOptions& ro, const std::vector<joined_rows>& wanted) {
+  std::vector<std::string> keys;
+  for (const auto& w : wanted) {
+    w.t->joined.reserve(w.count);
+    for (std::size_t n = 0; n < w.count; ++n) keys.push_back(joined_key(w.partition, w.t->id, n));
+  }
+  rocksdb::Status failed;
+  std::size_t which = 0, n = 0;  // the row keys[i] is: row n of wanted[which]
+  multi_get(db, ro, keys, [&](std::size_t, const rocksdb::Status& s, std::string_view value) {
+    while (n == wanted[which].count) {
+      ++which;
+      n = 0;
     }
-    if (!statuses[n].ok()) return statuses[n];
-    auto v = codec::parse(values[n].ToStringView());
+    const auto& w = wanted[which];
+    if (s.IsNotFound()) {
+      failed = rocksdb::Status::Corruption("ticket " + w.t->id + " counts " + std::to_string(w.count) +
+                                           " joined appeals but row " + std::to_string(n) + " is missing");
+      return false;
+    }
+    if (!s.ok()) {
+      failed = s;
+      return false;
+    }
+    auto v = codec::parse(value);
     auto a = v ? codec::decode_appeal(*v) : result<appeal>(v.err());
     if (!a) {
-      return rocksdb::Status::Corruption("joined appeal " + std::to_string(n) + " of ticket " + t.id +
-                                         " does not decode: " + a.err().message);
+      failed = rocksdb::Status::Corruption("joined appeal " + std::to_string(n) + " of ticket " + w.t->id +
+                                           " does not decode: " + a.err().message);
+      return false;
     }
-    t.joined.push_back(std::move(*a));
-  }
-  return rocksdb::Status::OK();
+    w.t->joined.push_back(std::move(*a));
+    ++n;
+    return true;
+  });
+  return failed;
 }
 
 // A ticket from its stored snapshot text, its joined appeals read with `ro`.
@@ -82,7 +113,8 @@ result<ticket> decode_stored_ticket(rocksdb::DB& db, const rocksdb::ReadOptions&
   std::size_t joined_apart = 0;
   auto t = codec::decode_snapshot_text(text, joined_apart);
   if (!t) return t.err();
-  if (auto s = read_joined_rows(db, ro, partition, *t, joined_apart); !s.ok()) {
+  if (joined_apart == 0) return t;
+  if (auto s = read_joined_rows(db, ro, {{partition, &*t, joined_apart}}); !s.ok()) {
     return storage_error(s, "cannot read the joined appeals of " + t->id);
   }
   return t;
@@ -857,23 +889,21 @@ result<std::optional<ticket>> store::load_ticket(const std::string& ticket_id) c
 status_result store::read_each(
     const std::vector<std::string>& keys, std::string_view what,
     const std::function<status_result(std::size_t i, std::optional<std::string_view> value)>& fn) const {
-  if (keys.empty()) return ok_v;
-  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
+  std::optional<error> failed;
   const auto view = reads();
-  db_->MultiGet(view.options(), db_->DefaultColumnFamily(), keys.size(), key_slices.data(), values.data(),
-                statuses.data());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    std::optional<std::string_view> value;
-    if (statuses[i].ok()) {
-      value = values[i].ToStringView();
-    } else if (!statuses[i].IsNotFound()) {
-      return storage_error(statuses[i], what);
+  multi_get(*db_, view.options(), keys, [&](std::size_t i, const rocksdb::Status& s, std::string_view value) {
+    std::optional<std::string_view> found;
+    if (s.ok()) {
+      found = value;
+    } else if (!s.IsNotFound()) {
+      failed = storage_error(s, what);
+      return false;
     }
-    auto done = fn(i, value);
-    if (!done) return done.err();
-  }
+    auto done = fn(i, found);
+    if (!done) failed = done.err();
+    return done.ok();
+  });
+  if (failed) return *failed;
   return ok_v;
 }
 
@@ -889,14 +919,21 @@ result<std::vector<std::optional<ticket>>> store::load_tickets(const std::vector
     keys.push_back(snapshot_key(*p, ids[i]));
     slot.push_back(i);
   }
+  // The snapshots, then the joined appeals of all of them in one more batched read.
+  std::vector<joined_rows> apart;
   auto read = read_each(keys, "cannot read a ticket", [&](std::size_t i, std::optional<std::string_view> value) -> status_result {
     if (!value) return ok_v;
-    auto t = decode_snapshot(*partition_of_ticket(ids[slot[i]]), *value, false);
+    std::size_t count = 0;
+    auto t = codec::decode_snapshot_text(*value, count);
     if (!t) return t.err();
     out[slot[i]] = std::move(*t);
+    if (count > 0) apart.push_back({*partition_of_ticket(ids[slot[i]]), &*out[slot[i]], count});
     return ok_v;
   });
   if (!read) return read.err();
+  if (auto s = read_joined_rows(*db_, reads().options(), apart); !s.ok()) {
+    return storage_error(s, "cannot read the joined appeals of a ticket");
+  }
   return out;
 }
 

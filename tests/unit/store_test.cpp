@@ -398,6 +398,35 @@ TEST(store, a_ticket_with_many_joined_appeals_loads_intact) {
   EXPECT_TRUE(r.ok()) << (r.problems.empty() ? "" : r.problems.front());
 }
 
+TEST(store, tickets_read_together_each_get_their_own_joined_appeals) {
+  // load_tickets reads the joined appeals of the whole page in one batched read: each
+  // row must land on its own ticket, past tickets that have none.
+  temp_dir dir;
+  auto s = open_store(dir);
+  const auto t0 = at(2026, 2, 10, 9);
+  std::vector<ticket> tickets;
+  for (int k = 1; k <= 3; ++k) {
+    store::batch b(*s, 1);
+    ticket t = stage_submit(b, store::make_ticket_id(t0, 1, static_cast<std::uint64_t>(k)), "src-" + std::to_string(k), t0);
+    const int joins = k == 2 ? 0 : 2 * k + 1;  // 3, none, 7
+    for (int i = 1; i <= joins; ++i) {
+      t = stage_join(b, t, "src-" + std::to_string(k) + "-" + std::to_string(i),
+                     "第" + std::to_string(k) + "张单子的第" + std::to_string(i) + "位邻居", t0 + std::chrono::minutes(i));
+    }
+    ASSERT_TRUE(s->commit(b).ok());
+    tickets.push_back(t);
+  }
+  auto loaded = s->load_tickets({tickets[2].id, tickets[1].id, "T20260210-001-000999", tickets[0].id});
+  ASSERT_TRUE(loaded.ok()) << loaded.err().message;
+  ASSERT_EQ(loaded->size(), 4u);
+  ASSERT_TRUE((*loaded)[0] && (*loaded)[1] && !(*loaded)[2] && (*loaded)[3]);
+  EXPECT_EQ(*(*loaded)[0], tickets[2]);
+  EXPECT_EQ(*(*loaded)[1], tickets[1]);
+  EXPECT_EQ(*(*loaded)[3], tickets[0]);
+  EXPECT_EQ((*loaded)[0]->joined.size(), 7u);
+  EXPECT_EQ((*loaded)[3]->joined.size(), 3u);
+}
+
 TEST(store, snapshots_of_an_older_store_get_their_joined_appeals_moved_apart_once) {
   // Before meta|snapshot_format, every snapshot held its joined appeals: such a store
   // reads as it is when opened read-only, and opened for writing its snapshots are
