@@ -340,8 +340,9 @@ class store {
 
   // Point reads and scans of committed state; any thread.
   result<std::optional<ticket>> load_ticket(const std::string& ticket_id) const;
-  // Several tickets in one batched read (RocksDB MultiGet), in the order of `ids`; an
-  // unknown id gives nullopt. Error: the first read or decode error.
+  // Several tickets in the order of `ids`: their snapshots in one batched read (RocksDB
+  // MultiGet), then all their joined appeals in one more; an unknown id gives nullopt.
+  // Error: the first read or decode error.
   result<std::vector<std::optional<ticket>>> load_tickets(const std::vector<std::string>& ids) const;
   result<std::vector<event>> load_events(const std::string& ticket_id) const;
   std::optional<std::string> get(const std::string& key) const;
