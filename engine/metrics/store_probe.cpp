@@ -39,6 +39,33 @@ store_probe::store_probe(registry& r, const store::store& s)
               .Help(
                   "The rate RocksDB throttles writes to while delayed, 0 otherwise (rocksdb.actual-delayed-write-rate)")
               .Register(r.get())
+              .Add({})),
+      jobs_(BuildCounter()
+                .Name("doorstep_store_background_jobs_total")
+                .Help("RocksDB flushes and compactions completed, by job")
+                .Register(r.get())),
+      job_seconds_(BuildCounter()
+                       .Name("doorstep_store_background_seconds_total")
+                       .Help("Wall time of RocksDB's completed flushes and compactions, by job")
+                       .Register(r.get())),
+      job_bytes_(BuildCounter()
+                     .Name("doorstep_store_background_written_bytes_total")
+                     .Help("Bytes RocksDB's completed flushes and compactions wrote to table files, by job")
+                     .Register(r.get())),
+      running_(BuildGauge()
+                   .Name("doorstep_store_background_running")
+                   .Help("RocksDB flushes and compactions running now, by job")
+                   .Register(r.get())),
+      flush_{jobs_.Add({{"job", "flush"}}), job_seconds_.Add({{"job", "flush"}}), job_bytes_.Add({{"job", "flush"}}),
+             running_.Add({{"job", "flush"}})},
+      compaction_{jobs_.Add({{"job", "compaction"}}), job_seconds_.Add({{"job", "compaction"}}),
+                  job_bytes_.Add({{"job", "compaction"}}), running_.Add({{"job", "compaction"}})},
+      pending_compaction_bytes_(
+          BuildGauge()
+              .Name("doorstep_store_pending_compaction_bytes")
+              .Help("Bytes RocksDB estimates compactions must rewrite to bring every level within its target size "
+                    "(rocksdb.estimate-pending-compaction-bytes)")
+              .Register(r.get())
               .Add({})) {
   r.on_scrape([this] { refresh(); });
 }
@@ -51,6 +78,17 @@ void store_probe::refresh() {
   catch_up(stopped_seconds_, stalls.stopped_seconds);
   write_stopped_.Set(static_cast<double>(store_.int_property("rocksdb.is-write-stopped").value_or(0)));
   delayed_write_rate_.Set(static_cast<double>(store_.int_property("rocksdb.actual-delayed-write-rate").value_or(0)));
+  const auto work = store_.background_work();
+  catch_up(flush_.jobs, static_cast<double>(work.flushes));
+  catch_up(flush_.seconds, work.flush_seconds);
+  catch_up(flush_.bytes, static_cast<double>(work.flush_bytes));
+  catch_up(compaction_.jobs, static_cast<double>(work.compactions));
+  catch_up(compaction_.seconds, work.compaction_seconds);
+  catch_up(compaction_.bytes, static_cast<double>(work.compaction_bytes));
+  flush_.running.Set(static_cast<double>(store_.int_property("rocksdb.num-running-flushes").value_or(0)));
+  compaction_.running.Set(static_cast<double>(store_.int_property("rocksdb.num-running-compactions").value_or(0)));
+  pending_compaction_bytes_.Set(
+      static_cast<double>(store_.int_property("rocksdb.estimate-pending-compaction-bytes").value_or(0)));
 }
 
 }  // namespace doorstep::metrics

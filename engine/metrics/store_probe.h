@@ -1,7 +1,9 @@
 // engine/metrics/store_probe.h
 // The store's health as RocksDB reports it: write stalls (writes delayed or stopped
-// while flushes and compactions catch up). Read from the store at scrape time, so a
-// stall shows even when no command gets through to report it.
+// while flushes and compactions catch up), and the flushes and compactions themselves
+// (jobs, time, bytes, running now, compaction debt), which share the cores with the
+// engine. Read from the store at scrape time, so a stall shows even when no command
+// gets through to report it.
 #pragma once
 
 #include "metrics/probe.h"
@@ -29,6 +31,20 @@ class store_probe {
   prometheus::Counter& stopped_seconds_;
   prometheus::Gauge& write_stopped_;
   prometheus::Gauge& delayed_write_rate_;
+  // Background work, by job="flush" | "compaction".
+  struct per_job {
+    prometheus::Counter& jobs;
+    prometheus::Counter& seconds;
+    prometheus::Counter& bytes;
+    prometheus::Gauge& running;
+  };
+  prometheus::Family<prometheus::Counter>& jobs_;
+  prometheus::Family<prometheus::Counter>& job_seconds_;
+  prometheus::Family<prometheus::Counter>& job_bytes_;
+  prometheus::Family<prometheus::Gauge>& running_;
+  per_job flush_;
+  per_job compaction_;
+  prometheus::Gauge& pending_compaction_bytes_;
 };
 
 }  // namespace doorstep::metrics

@@ -511,12 +511,44 @@ const ticket_rows* batch::known_rows(const ticket& before) const {
   return cache_ ? cache_->rows(before.id, before.version) : nullptr;
 }
 
-// -------------------------------------------------------------------------- write stalls
+// ------------------------------------------------------- write stalls and background work
 
-// Follows RocksDB's write condition through its stall notifications (called on RocksDB's
-// background threads) and keeps counts and durations for write_stalls().
-class stall_tracker final : public rocksdb::EventListener {
+// RocksDB's notifications the store keeps count of (called on RocksDB's background
+// threads, each under a short lock): the write condition through its stall
+// notifications, with counts and durations for write_stalls(); completed flushes and
+// compactions for background_work().
+class rocksdb_events final : public rocksdb::EventListener {
  public:
+  void OnFlushBegin(rocksdb::DB*, const rocksdb::FlushJobInfo& info) override {
+    std::lock_guard lock(mu_);
+    flush_started_[info.job_id] = std::chrono::steady_clock::now();
+  }
+
+  void OnFlushCompleted(rocksdb::DB*, const rocksdb::FlushJobInfo& info) override {
+    const auto now = std::chrono::steady_clock::now();
+    const auto& t = info.table_properties;
+    std::lock_guard lock(mu_);
+    ++background_.flushes;
+    background_.flush_bytes += t.data_size + t.index_size + t.filter_size;
+    if (auto it = flush_started_.find(info.job_id); it != flush_started_.end()) {
+      background_.flush_seconds += std::chrono::duration<double>(now - it->second).count();
+      flush_started_.erase(it);
+    }
+  }
+
+  void OnCompactionCompleted(rocksdb::DB*, const rocksdb::CompactionJobInfo& info) override {
+    if (!info.status.ok()) return;
+    std::lock_guard lock(mu_);
+    ++background_.compactions;
+    background_.compaction_seconds += static_cast<double>(info.stats.elapsed_micros) / 1e6;
+    background_.compaction_bytes += info.stats.total_output_bytes;
+  }
+
+  background_stats background() const {
+    std::lock_guard lock(mu_);
+    return background_;
+  }
+
   void OnStallConditionsChanged(const rocksdb::WriteStallInfo& info) override {
     const auto cur = to_condition(info.condition.cur);
     std::lock_guard lock(mu_);
@@ -556,12 +588,14 @@ class stall_tracker final : public rocksdb::EventListener {
   mutable std::mutex mu_;
   write_stall_stats stats_;
   std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
+  background_stats background_;
+  std::unordered_map<int, std::chrono::steady_clock::time_point> flush_started_;  // by job id
 };
 
 // ---------------------------------------------------------------------------------- store
 
-store::store(std::unique_ptr<rocksdb::DB> db, options opts, std::shared_ptr<stall_tracker> stalls)
-    : stalls_(std::move(stalls)), db_(std::move(db)), opts_(std::move(opts)) {}
+store::store(std::unique_ptr<rocksdb::DB> db, options opts, std::shared_ptr<rocksdb_events> events)
+    : events_(std::move(events)), db_(std::move(db)), opts_(std::move(opts)) {}
 
 namespace {
 
@@ -697,8 +731,8 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
   // deletions are compacted early, which drops the tombstones.
   ro.table_properties_collector_factories.push_back(rocksdb::NewCompactOnDeletionCollectorFactory(
       kTombstoneWindow, kTombstoneTrigger, kTombstoneRatio));
-  auto stalls = std::make_shared<stall_tracker>();
-  ro.listeners.push_back(stalls);
+  auto events = std::make_shared<rocksdb_events>();
+  ro.listeners.push_back(events);
   if (opts.tune) opts.tune(ro);
   rocksdb::DB* raw = nullptr;
   std::error_code ec;
@@ -749,7 +783,7 @@ result<std::unique_ptr<store>> store::open(const std::filesystem::path& dir, con
     s = rebuild_query_indexes(*db, opts.partitions);
     if (!s.ok()) return storage_error(s, "cannot build the query indexes");
   }
-  return std::unique_ptr<store>(new store(std::move(db), opts, std::move(stalls)));
+  return std::unique_ptr<store>(new store(std::move(db), opts, std::move(events)));
 }
 
 store::~store() {
@@ -1021,7 +1055,9 @@ status_result store::checkpoint(const std::filesystem::path& dir) const {
   return ok_v;
 }
 
-write_stall_stats store::write_stalls() const { return stalls_->snapshot(); }
+write_stall_stats store::write_stalls() const { return events_->snapshot(); }
+
+background_stats store::background_work() const { return events_->background(); }
 
 std::optional<std::uint64_t> store::int_property(const std::string& name) const {
   std::uint64_t v = 0;

@@ -70,7 +70,20 @@ struct write_stall_stats {
   write_condition now = write_condition::normal;
 };
 
-class stall_tracker;
+// RocksDB's background work since the store was opened: flushes (a full memtable
+// written to a level-0 table file) and compactions (table files merged into the next
+// level). Completed jobs only. They share the machine's cores with the engine, and
+// while one runs the commands' latency tail grows (docs/performance.md).
+struct background_stats {
+  std::uint64_t flushes = 0;
+  std::uint64_t compactions = 0;
+  double flush_seconds = 0;  // wall time, from each job's start to its completion
+  double compaction_seconds = 0;
+  std::uint64_t flush_bytes = 0;  // table data written (data, index and filter blocks)
+  std::uint64_t compaction_bytes = 0;
+};
+
+class rocksdb_events;
 
 class store;
 
@@ -385,6 +398,9 @@ class store {
 
   // Write stalls since open, from RocksDB's stall notifications. Any thread; O(1).
   write_stall_stats write_stalls() const;
+  // Flushes and compactions completed since open, from RocksDB's notifications. Any
+  // thread; O(1).
+  background_stats background_work() const;
   // A numeric RocksDB property (rocksdb.is-write-stopped, rocksdb.actual-delayed-write-rate,
   // ...); nullopt when RocksDB does not know it. Any thread.
   std::optional<std::uint64_t> int_property(const std::string& name) const;
@@ -393,7 +409,7 @@ class store {
 
  private:
   friend class batch;
-  store(std::unique_ptr<rocksdb::DB> db, options opts, std::shared_ptr<stall_tracker> stalls);
+  store(std::unique_ptr<rocksdb::DB> db, options opts, std::shared_ptr<rocksdb_events> events);
   // A partition's own reads (batch): the latest state, its deferred commits included.
   result<std::optional<std::string>> read_latest(const std::string& key) const;
   status_result scan_latest(const std::string& prefix, const std::function<bool(std::string_view key, std::string_view value)>& fn,
@@ -408,7 +424,7 @@ class store {
   // Writes `wb`; durable when it returns if the store syncs, unless `sync_later` (commit()).
   status_result write_impl(rocksdb::WriteBatch& wb, bool sync_later, std::string_view what);
   std::shared_ptr<const rocksdb::Snapshot> snapshot_now() const;
-  std::shared_ptr<stall_tracker> stalls_;  // RocksDB holds it too, as a listener
+  std::shared_ptr<rocksdb_events> events_;  // RocksDB holds it too, as a listener
   std::unique_ptr<rocksdb::DB> db_;
   options opts_;
   // The snapshot of the last sync() while reads are held to what is synced; null

@@ -69,6 +69,20 @@ class metrics_test : public ::testing::Test {
     EXPECT_TRUE(o.ok()) << o.err->message;
     return o.ticket_id;
   }
+  // RocksDB notifies listeners on its own threads, shortly after a flush returns.
+  template <typename Done>
+  static bool wait_for(Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return done();
+  }
+  // Files one command into its own level-0 table file.
+  void flush_one(const std::string& source) {
+    ASSERT_TRUE(run(submit("runtai-huayuan-b1", "noise", source)).ok());
+    rocksdb::FlushOptions flush;
+    flush.allow_write_stall = true;
+    ASSERT_TRUE(store_->db()->Flush(flush).ok());
+  }
   double value(const std::string& series) {
     const auto text = registry_->scrape();
     auto v = sample(text, series);
@@ -253,19 +267,6 @@ TEST_F(metrics_test, rocksdb_write_stalls_are_counted_and_exported_at_scrape_tim
   EXPECT_EQ(value("doorstep_store_write_stopped"), 0);
   EXPECT_EQ(value("doorstep_store_delayed_write_rate_bytes_per_second"), 0);
 
-  rocksdb::FlushOptions flush;
-  flush.allow_write_stall = true;
-  const auto flush_one = [&](const std::string& source) {
-    ASSERT_TRUE(run(submit("runtai-huayuan-b1", "noise", source)).ok());
-    ASSERT_TRUE(store_->db()->Flush(flush).ok());
-  };
-  // RocksDB notifies listeners on its own threads, shortly after the flush returns.
-  const auto wait_for = [&](auto done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    return done();
-  };
-
   flush_one("s-1");
   flush_one("s-2");
   ASSERT_TRUE(wait_for([&] { return store_->write_stalls().now == store::write_condition::delayed; }));
@@ -282,6 +283,43 @@ TEST_F(metrics_test, rocksdb_write_stalls_are_counted_and_exported_at_scrape_tim
   EXPECT_EQ(value("doorstep_store_write_stopped"), 1);
   EXPECT_GT(value("doorstep_store_write_stall_seconds_total{condition=\"delayed\"}"), 0);
   // (writes would now block: the test ends without another command)
+}
+
+TEST_F(metrics_test, flushes_and_compactions_are_counted_with_their_time_and_bytes) {
+  // Two level-0 files start a compaction into level 1.
+  open("background", [](rocksdb::Options& o) { o.level0_file_num_compaction_trigger = 2; });
+  for (const char* job : {"flush", "compaction"}) {
+    const std::string l = std::string("{job=\"") + job + "\"}";
+    EXPECT_EQ(value("doorstep_store_background_jobs_total" + l), 0);
+    EXPECT_EQ(value("doorstep_store_background_seconds_total" + l), 0);
+    EXPECT_EQ(value("doorstep_store_background_written_bytes_total" + l), 0);
+    EXPECT_EQ(value("doorstep_store_background_running" + l), 0);
+  }
+  EXPECT_EQ(value("doorstep_store_pending_compaction_bytes"), 0);
+
+  flush_one("s-1");
+  ASSERT_TRUE(wait_for([&] { return store_->background_work().flushes == 1; }));
+  EXPECT_EQ(value("doorstep_store_background_jobs_total{job=\"flush\"}"), 1);
+  const double one_file = value("doorstep_store_background_written_bytes_total{job=\"flush\"}");
+  EXPECT_GT(one_file, 0);
+  EXPECT_GT(value("doorstep_store_background_seconds_total{job=\"flush\"}"), 0);
+  EXPECT_EQ(value("doorstep_store_background_jobs_total{job=\"compaction\"}"), 0);
+
+  flush_one("s-2");
+  ASSERT_TRUE(wait_for([&] {
+    const auto w = store_->background_work();
+    return w.flushes == 2 && w.compactions == 1;
+  }));
+  const auto work = store_->background_work();
+  EXPECT_EQ(value("doorstep_store_background_jobs_total{job=\"flush\"}"), 2);
+  EXPECT_GT(value("doorstep_store_background_written_bytes_total{job=\"flush\"}"), one_file);
+  EXPECT_EQ(value("doorstep_store_background_written_bytes_total{job=\"flush\"}"), static_cast<double>(work.flush_bytes));
+  EXPECT_EQ(value("doorstep_store_background_jobs_total{job=\"compaction\"}"), 1);
+  EXPECT_GT(value("doorstep_store_background_written_bytes_total{job=\"compaction\"}"), 0);
+  EXPECT_EQ(value("doorstep_store_background_written_bytes_total{job=\"compaction\"}"),
+            static_cast<double>(work.compaction_bytes));
+  EXPECT_GT(value("doorstep_store_background_seconds_total{job=\"compaction\"}"), 0);
+  EXPECT_EQ(value("doorstep_store_background_running{job=\"compaction\"}"), 0);
 }
 
 // ------------------------------------------------------------------ three rates per street
