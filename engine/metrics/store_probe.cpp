@@ -56,10 +56,8 @@ store_probe::store_probe(registry& r, const store::store& s)
                    .Name("doorstep_store_background_running")
                    .Help("RocksDB flushes and compactions running now, by job")
                    .Register(r.get())),
-      flush_{jobs_.Add({{"job", "flush"}}), job_seconds_.Add({{"job", "flush"}}), job_bytes_.Add({{"job", "flush"}}),
-             running_.Add({{"job", "flush"}})},
-      compaction_{jobs_.Add({{"job", "compaction"}}), job_seconds_.Add({{"job", "compaction"}}),
-                  job_bytes_.Add({{"job", "compaction"}}), running_.Add({{"job", "compaction"}})},
+      flush_(series_of("flush")),
+      compaction_(series_of("compaction")),
       pending_compaction_bytes_(
           BuildGauge()
               .Name("doorstep_store_pending_compaction_bytes")
@@ -68,6 +66,11 @@ store_probe::store_probe(registry& r, const store::store& s)
               .Register(r.get())
               .Add({})) {
   r.on_scrape([this] { refresh(); });
+}
+
+store_probe::per_job store_probe::series_of(const std::string& job) {
+  const prometheus::Labels labels{{"job", job}};
+  return {jobs_.Add(labels), job_seconds_.Add(labels), job_bytes_.Add(labels), running_.Add(labels)};
 }
 
 void store_probe::refresh() {

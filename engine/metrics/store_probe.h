@@ -42,6 +42,8 @@ class store_probe {
   prometheus::Family<prometheus::Counter>& job_seconds_;
   prometheus::Family<prometheus::Counter>& job_bytes_;
   prometheus::Family<prometheus::Gauge>& running_;
+  // One job's series in the four families (declared above, so built before this is called).
+  per_job series_of(const std::string& job);
   per_job flush_;
   per_job compaction_;
   prometheus::Gauge& pending_compaction_bytes_;
